@@ -1,0 +1,85 @@
+package org.peft4j.backend.jvm;
+
+import org.peft4j.backend.AdamW;
+import org.peft4j.backend.Backend;
+import org.peft4j.backend.Transpose;
+import org.peft4j.tensor.IntTensor;
+import org.peft4j.tensor.Tensor;
+
+/** The default backend: plain Java and the JDK Vector API on a fixed pool of threads. */
+public final class JvmBackend implements Backend {
+    private final Parallel pool;
+
+    /** @param threads worker threads; 0 means one per available processor */
+    public JvmBackend(int threads) {
+        this.pool = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+    }
+
+    @Override public String name() { return "jvm"; }
+    @Override public int parallelism() { return pool.threads(); }
+    @Override public void close() { pool.close(); }
+
+    @Override
+    public void gemm(Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        Gemm.gemm(pool, ta, tb, alpha, a, b, beta, c);
+    }
+
+    @Override
+    public void batchedGemm(Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        Gemm.batched(pool, ta, tb, alpha, a, b, beta, c);
+    }
+
+    @Override public void softmax(Tensor x, Tensor y) { Softmax.softmax(pool, x, y); }
+    @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) { Softmax.backward(pool, y, dy, dx); }
+
+    @Override
+    public void attentionSoftmax(Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
+        Softmax.attention(pool, s, scale, keyMask, causal, p);
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        Norms.layerNorm(pool, x, gamma, beta, eps, y, mean, rstd);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd,
+                                  Tensor dx, Tensor dgamma, Tensor dbeta) {
+        Norms.layerNormBackward(pool, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, Tensor gamma, float eps, Tensor y, Tensor rstd) {
+        Norms.rmsNorm(pool, x, gamma, eps, y, rstd);
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor rstd, Tensor dx, Tensor dgamma) {
+        Norms.rmsNormBackward(pool, dy, x, gamma, rstd, dx, dgamma);
+    }
+
+    @Override public void gelu(Tensor x, Tensor y) { Activations.gelu(pool, x, y); }
+    @Override public void geluBackward(Tensor x, Tensor dy, Tensor dx) { Activations.geluBackward(pool, x, dy, dx); }
+    @Override public void silu(Tensor x, Tensor y) { Activations.silu(pool, x, y); }
+    @Override public void siluBackward(Tensor x, Tensor dy, Tensor dx) { Activations.siluBackward(pool, x, dy, dx); }
+
+    @Override public void add(Tensor a, Tensor b, Tensor out) { Elementwise.zip(pool, "add", a, b, out, Float::sum); }
+    @Override public void mul(Tensor a, Tensor b, Tensor out) { Elementwise.zip(pool, "mul", a, b, out, (x, y) -> x * y); }
+    @Override public void scale(float alpha, Tensor x, Tensor out) { Elementwise.zip(pool, "scale", x, x, out, (v, unused) -> alpha * v); }
+    @Override public void axpy(float alpha, Tensor x, Tensor y) { Elementwise.zip(pool, "axpy", x, y, y, (xv, yv) -> yv + alpha * xv); }
+    @Override public void addBias(Tensor x, Tensor bias) { Elementwise.addBias(pool, x, bias); }
+    @Override public void biasGradient(Tensor dy, Tensor dbias) { Elementwise.biasGradient(dy, dbias); }
+    @Override public void copy(Tensor src, Tensor dst) { dst.copyFrom(src); }
+
+    @Override public void sum(Tensor x, Tensor out) { Reductions.sum(x, out); }
+    @Override public void sumOfSquares(Tensor x, Tensor out) { Reductions.sumOfSquares(x, out); }
+    @Override public void max(Tensor x, Tensor out) { Reductions.max(x, out); }
+
+    @Override public void embeddingGather(Tensor table, IntTensor ids, Tensor out) { Embeddings.gather(table, ids, out); }
+    @Override public void embeddingScatterAdd(Tensor dout, IntTensor ids, Tensor dtable) { Embeddings.scatterAdd(dout, ids, dtable); }
+
+    @Override
+    public void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamW hyper) {
+        AdamWUpdate.apply(pool, param, grad, m, v, hyper);
+    }
+}
