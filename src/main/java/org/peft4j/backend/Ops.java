@@ -112,4 +112,42 @@ public interface Ops {
 
     /** One AdamW step on {@code param} from {@code grad}, updating the moments {@code m, v} in place. */
     void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamW hyper);
+
+    // ---- layout, loss, pooling, regularisation ----------------------------------------------
+
+    /** {@code x = value} everywhere (zeroing gradient buffers). */
+    void fill(Tensor x, float value);
+
+    /**
+     * Splits attention heads out of a packed projection: {@code x [B, S, W]} →
+     * {@code out [B, H, S, D]} with {@code out[b,h,s,d] = x[b,s,column + h·D + d]}.
+     */
+    void splitHeads(Tensor x, int column, Tensor out);
+
+    /** The inverse of {@link #splitHeads}: writes {@code x [B, H, S, D]} into columns {@code [column, column + H·D)} of {@code out [B, S, W]}. */
+    void mergeHeads(Tensor x, int column, Tensor out);
+
+    /**
+     * Softmax cross-entropy over rows of {@code logits [N, C]} against {@code targets [N]},
+     * skipping rows whose target is {@code ignoreIndex}. Writes the mean loss over counted rows
+     * to {@code loss [1]} and its gradient {@code (softmax − onehot)/count} to {@code dlogits}
+     * (zero rows for ignored targets). No counted row: loss 0, zero gradient.
+     */
+    void crossEntropy(Tensor logits, IntTensor targets, int ignoreIndex, Tensor loss, Tensor dlogits);
+
+    /** {@code out[b, :] = Σ_s mask[b,s]·h[b,s,:] / Σ_s mask[b,s]} for {@code h [B, S, D]}. */
+    void meanPool(Tensor h, IntTensor mask, Tensor out);
+
+    /** The gradient of {@link #meanPool}: {@code dh[b,s,:] = mask[b,s]·dout[b,:] / Σ_s mask[b,s]}. */
+    void meanPoolBackward(Tensor dout, IntTensor mask, Tensor dh);
+
+    /**
+     * Inverted dropout: {@code y = x·keep/(1−p)} with keep drawn from a counter-based hash of
+     * {@code (seed[0], seed[1], site, index)}, so that backward and replays regenerate the same
+     * mask without storing it. {@code seed} is {@code [seed, step]}, updated by the host each step.
+     */
+    void dropout(Tensor x, float p, IntTensor seed, int site, Tensor y);
+
+    /** The gradient of {@link #dropout} (same mask): {@code dx = dy·keep/(1−p)}. */
+    void dropoutBackward(Tensor dy, float p, IntTensor seed, int site, Tensor dx);
 }

@@ -82,4 +82,26 @@ public final class JvmBackend implements Backend {
     public void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamW hyper) {
         AdamWUpdate.apply(pool, param, grad, m, v, hyper);
     }
+
+    @Override public void fill(Tensor x, float value) { x.fill(value); }
+    @Override public void splitHeads(Tensor x, int column, Tensor out) { Heads.split(x, column, out); }
+    @Override public void mergeHeads(Tensor x, int column, Tensor out) { Heads.merge(x, column, out); }
+
+    @Override
+    public void crossEntropy(Tensor logits, IntTensor targets, int ignoreIndex, Tensor loss, Tensor dlogits) {
+        Losses.crossEntropy(pool, logits, targets, ignoreIndex, loss, dlogits);
+    }
+
+    @Override public void meanPool(Tensor h, IntTensor mask, Tensor out) { Pooling.meanPool(h, mask, out); }
+    @Override public void meanPoolBackward(Tensor dout, IntTensor mask, Tensor dh) { Pooling.backward(dout, mask, dh); }
+
+    @Override
+    public void dropout(Tensor x, float p, IntTensor seed, int site, Tensor y) {
+        Dropout.apply(pool, x, p, seed, site, y);
+    }
+
+    @Override
+    public void dropoutBackward(Tensor dy, float p, IntTensor seed, int site, Tensor dx) {
+        Dropout.apply(pool, dy, p, seed, site, dx);
+    }
 }
