@@ -1,0 +1,66 @@
+package org.peft4j.optim;
+
+import java.util.List;
+import java.util.Optional;
+import org.peft4j.backend.Ops;
+import org.peft4j.nn.Parameter;
+import org.peft4j.tensor.Tensor;
+
+/**
+ * Global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_}: with
+ * {@code ‖g‖ = √(Σ_params Σ g²)} over trainable parameters,
+ * {@code g ← g · min(1, maxNorm/(‖g‖ + 1e-6))}. Per-tensor sums of squares come from
+ * {@link Ops#sumOfSquares} and are combined on the host in double.
+ */
+public final class GradientClipping {
+    /** torch's guard against division by zero in the clip coefficient. */
+    public static final double NORM_EPS = 1e-6;
+
+    private GradientClipping() {}
+
+    /**
+     * Scales the gradients down to global norm {@code maxNorm} when they exceed it, and returns the norm
+     * before clipping. A NaN or infinite norm is returned with the gradients untouched
+     * (see {@link #firstNonFiniteGradient} to name the culprit).
+     */
+    public static double clipGlobalNorm(Ops ops, List<Parameter> parameters, double maxNorm) {
+        if (!(maxNorm > 0 && Double.isFinite(maxNorm))) {
+            throw new IllegalArgumentException("maxNorm must be finite and > 0, got " + maxNorm);
+        }
+        double norm = globalNorm(ops, parameters);
+        double coefficient = maxNorm / (norm + NORM_EPS);
+        if (Double.isFinite(norm) && coefficient < 1) {
+            for (Parameter p : parameters) {
+                if (p.trainable()) ops.scale((float) coefficient, p.grad(), p.grad());
+            }
+        }
+        return norm;
+    }
+
+    /** {@code √(Σ_params Σ g²)} over the trainable parameters. */
+    public static double globalNorm(Ops ops, List<Parameter> parameters) {
+        Tensor scratch = Tensor.zeros(1);
+        double sum = 0;
+        for (Parameter p : parameters) {
+            if (p.trainable()) sum += sumOfSquares(ops, p.grad(), scratch);
+        }
+        return Math.sqrt(sum);
+    }
+
+    /**
+     * The first trainable parameter whose gradient holds a NaN or infinity, or whose sum of squares
+     * overflows float32 (|g| beyond ~1.8e19); empty when all are finite.
+     */
+    public static Optional<String> firstNonFiniteGradient(Ops ops, List<Parameter> parameters) {
+        Tensor scratch = Tensor.zeros(1);
+        for (Parameter p : parameters) {
+            if (p.trainable() && !Double.isFinite(sumOfSquares(ops, p.grad(), scratch))) return Optional.of(p.name());
+        }
+        return Optional.empty();
+    }
+
+    private static double sumOfSquares(Ops ops, Tensor grad, Tensor scratch) {
+        ops.sumOfSquares(grad, scratch);
+        return scratch.at(0);
+    }
+}
