@@ -1,0 +1,135 @@
+package org.peft4j.experiment;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * A whole experiment as JSON (snake_case keys). A file only needs the keys it changes: it is
+ * merged over the built-in defaults ({@code pretrain-sotu.json}), and unknown keys are errors.
+ * <pre>
+ * { "task": "causal-lm", "seed": 42, "steps": 1200,
+ *   "model": {"layers": 4, "hidden": 128, "heads": 4, "context": 128, "dropout": 0.1, "tie_weights": true},
+ *   "data": {"dataset": "sotu", "tokenizer": "char"},
+ *   "optimizer": {"name": "adamw", "lr": 3e-3, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "max_grad_norm": 1.0},
+ *   "schedule": {"name": "cosine", "warmup_steps": 60, "min_lr_ratio": 0.1}, ... }
+ * </pre>
+ */
+public record ExperimentSpec(String task, long seed, long steps, int batchSize, int evalEvery, int evalBatches,
+                             int checkpointEvery, int threads, String backend, String output,
+                             ModelSpec model, DataSpec data, OptimizerSpec optimizer, ScheduleSpec schedule) {
+
+    public record ModelSpec(int layers, int hidden, int heads, int context, float dropout, boolean tieWeights) {}
+
+    public record DataSpec(String dataset, String tokenizer) {}
+
+    public record OptimizerSpec(String name, double lr, double weightDecay, double beta1, double beta2,
+                                double eps, double momentum, double maxGradNorm) {}
+
+    public record ScheduleSpec(String name, long warmupSteps, double minLrRatio) {}
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** The built-in defaults. */
+    public static ObjectNode defaults() {
+        try (InputStream in = ExperimentSpec.class.getResourceAsStream("pretrain-sotu.json")) {
+            return (ObjectNode) JSON.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the built-in experiment defaults are unreadable", e);
+        }
+    }
+
+    /** Reads {@code file} merged over the defaults and then over {@code overrides}. */
+    public static ExperimentSpec load(Path file, Map<String, Object> overrides) throws IOException {
+        JsonNode user;
+        try {
+            user = JSON.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("experiment config " + file + " does not exist");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("experiment config " + file + " is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!user.isObject()) throw new IllegalArgumentException("experiment config " + file + " must hold a JSON object");
+        return from(merge(merge(defaults(), (ObjectNode) user), JSON.valueToTree(nest(overrides))), file.toString());
+    }
+
+    /** The defaults with dotted-key overrides such as {@code "model.layers" → 6}. */
+    public static ExperimentSpec withOverrides(Map<String, Object> overrides) {
+        return from(merge(defaults(), JSON.valueToTree(nest(overrides))), "command-line options");
+    }
+
+    private static ExperimentSpec from(ObjectNode tree, String source) {
+        try {
+            return JSON.treeToValue(tree, ExperimentSpec.class).validated();
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(source + ": unknown key '" + e.getPropertyName() + "' at "
+                    + path(e) + "; known keys: " + e.getKnownPropertyIds());
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            throw new IllegalArgumentException(source + ": " + e.getOriginalMessage() + " at " + path(e));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(source + ": " + e.getOriginalMessage());
+        }
+    }
+
+    private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (var ref : e.getPath()) if (ref.getFieldName() != null) sb.append(sb.isEmpty() ? "" : ".").append(ref.getFieldName());
+        return sb.isEmpty() ? "the top level" : sb.toString();
+    }
+
+    /** Checks ranges that JSON types cannot express. */
+    ExperimentSpec validated() {
+        require(steps >= 1, "steps must be ≥ 1");
+        require(batchSize >= 1, "batch_size must be ≥ 1");
+        require(model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
+        require(model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
+        require(optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");
+        require(schedule.warmupSteps() <= steps, "schedule.warmup_steps (" + schedule.warmupSteps() + ") must not exceed steps (" + steps + ")");
+        return this;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException("experiment: " + message);
+    }
+
+    /** {@code {"a.b": 1}} → {@code {"a": {"b": 1}}}. */
+    static Map<String, Object> nest(Map<String, Object> dotted) {
+        Map<String, Object> root = new java.util.LinkedHashMap<>();
+        dotted.forEach((key, value) -> {
+            String[] parts = key.split("\\.");
+            Map<String, Object> node = root;
+            for (int i = 0; i < parts.length - 1; i++) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> child = (Map<String, Object>) node.computeIfAbsent(parts[i], k -> new java.util.LinkedHashMap<>());
+                node = child;
+            }
+            node.put(parts[parts.length - 1], value);
+        });
+        return root;
+    }
+
+    /** Deep merge: objects merge key by key, anything else in {@code over} replaces. */
+    static ObjectNode merge(ObjectNode base, JsonNode over) {
+        Iterator<Map.Entry<String, JsonNode>> fields = over.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            JsonNode existing = base.get(e.getKey());
+            if (existing instanceof ObjectNode obj && e.getValue().isObject()) merge(obj, e.getValue());
+            else base.set(e.getKey(), e.getValue());
+        }
+        return base;
+    }
+}
