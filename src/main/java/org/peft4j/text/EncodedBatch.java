@@ -2,13 +2,14 @@ package org.peft4j.text;
 
 import org.peft4j.tensor.IntTensor;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** A batch of encodings padded to one length: {@code ids}, {@code attentionMask} and {@code typeIds}, each {@code [B, S]}. */
 public record EncodedBatch(IntTensor ids, IntTensor attentionMask, IntTensor typeIds) {
     public EncodedBatch {
-        if (ids.shape().length != 2 || !java.util.Arrays.equals(ids.shape(), attentionMask.shape())
-                || !java.util.Arrays.equals(ids.shape(), typeIds.shape())) {
+        if (ids.shape().length != 2 || !Arrays.equals(ids.shape(), attentionMask.shape())
+                || !Arrays.equals(ids.shape(), typeIds.shape())) {
             throw new IllegalArgumentException("EncodedBatch: ids " + ids + ", mask " + attentionMask + " and type ids "
                     + typeIds + " must share one [B, S] shape");
         }

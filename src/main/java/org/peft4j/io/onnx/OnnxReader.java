@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -310,9 +311,9 @@ public final class OnnxReader {
         }
 
         private void ensure(int more) {
-            if (size + more > values.length) values = java.util.Arrays.copyOf(values, Math.max(size + more, 2 * values.length));
+            if (size + more > values.length) values = Arrays.copyOf(values, Math.max(size + more, 2 * values.length));
         }
 
-        float[] toArray() { return java.util.Arrays.copyOf(values, size); }
+        float[] toArray() { return Arrays.copyOf(values, size); }
     }
 }
