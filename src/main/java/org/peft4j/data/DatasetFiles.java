@@ -19,11 +19,11 @@ final class DatasetFiles {
     private DatasetFiles() {}
 
     @FunctionalInterface
-    interface FileReader<T> {
+    interface ReadFile<T> {
         T read(Path file) throws IOException;
     }
 
-    static <T> T read(Path file, FileReader<T> reader) {
+    static <T> T read(Path file, ReadFile<T> reader) {
         try {
             return reader.read(file);
         } catch (NoSuchFileException e) {
