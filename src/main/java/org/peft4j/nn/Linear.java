@@ -7,7 +7,8 @@ import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /**
- * {@code y = x·Wᵀ + b + Σ adapterᵢ(x)}: the socket adapters plug into. The weight's storage is a
+ * {@code y = adapters(x, x·Wᵀ) + b} — for additive adapters {@code x·Wᵀ + b + Σ Δᵢ(x)}: the socket
+ * adapters plug into (see {@link LinearAdapter} for the order). The weight's storage is a
  * {@link WeightParameterization} (dense by default); frozen weights compute no weight gradient,
  * but the input gradient always flows.
  */
@@ -78,8 +79,8 @@ public final class Linear implements Module {
         input = x2;
         Tensor y = buffers.get("out", x2.rows(), outFeatures());
         weight.forward(ops, x2, y);
-        if (bias != null) ops.addBias(y, bias.value());
         for (LinearAdapter a : adapters) a.forward(ops, x2, y);
+        if (bias != null) ops.addBias(y, bias.value());
         return y;
     }
 
@@ -90,9 +91,11 @@ public final class Linear implements Module {
     public void backward(Ops ops, Tensor dy, Tensor dx, boolean accumulate) {
         Tensor dy2 = dy.asMatrix();
         Tensor dx2 = dx == null ? null : dx.asMatrix();
-        weight.backward(ops, input, dy2, dx2, accumulate);
         if (bias != null && bias.trainable()) ops.biasGradient(dy2, bias.grad());
-        for (LinearAdapter a : adapters) a.backward(ops, input, dy2, dx2);
+        Tensor dBase = dy2;
+        for (int i = adapters.size() - 1; i >= 0; i--) dBase = adapters.get(i).backward(ops, input, dBase);
+        weight.backward(ops, input, dBase, dx2, accumulate);
+        if (dx2 != null) for (LinearAdapter a : adapters) a.addInputGradient(ops, dx2);
     }
 
     /** {@link #backward} into a buffer owned by this layer, which is returned. */

@@ -5,16 +5,29 @@ import org.peft4j.backend.Ops;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Something added to a {@link Linear}'s output: {@code y = base(x) + Σ adapterᵢ(x)}. The LoRA
- * family implements this; the adapter owns its parameters and computes its own backward.
+ * What an adapter does to a {@link Linear}'s output. The layer computes
+ * <pre>
+ *   y = x·Wᵀ;  y ← adapter₁(x, y);  …;  y ← adapterₙ(x, y);  y += bias
+ * </pre>
+ * so an adapter sees the base output without bias: additive adapters (LoRA) add to it, others
+ * (DoRA's magnitude, Hydra's sequential branch) may also read or rescale it. Backward runs in
+ * reverse: each adapter turns the gradient of its output into the gradient of its input y and
+ * accumulates its own parameter gradients; after the base has written {@code dx}, every adapter
+ * adds its contribution to {@code dx}.
  */
 public interface LinearAdapter {
     /** Parameters of this adapter (trainable or frozen). */
     List<Parameter> parameters();
 
-    /** {@code y += Δ(x)}, x [rows, in], y [rows, out]. */
+    /** Updates {@code y [rows, out]} in place given the layer input {@code x [rows, in]}. */
     void forward(Ops ops, Tensor x, Tensor y);
 
-    /** Accumulates its parameter gradients and adds {@code (∂Δ/∂x)ᵀ·dy} to {@code dx} when dx is not null. */
-    void backward(Ops ops, Tensor x, Tensor dy, Tensor dx);
+    /**
+     * Accumulates parameter gradients from {@code dy} (gradient of this adapter's output) and
+     * returns the gradient of its input y: {@code dy} itself for an additive adapter.
+     */
+    Tensor backward(Ops ops, Tensor x, Tensor dy);
+
+    /** Adds {@code (∂adapter/∂x)ᵀ·dy} (with the dy of the last backward) to {@code dx}. */
+    void addInputGradient(Ops ops, Tensor dx);
 }
