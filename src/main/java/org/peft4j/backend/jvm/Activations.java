@@ -20,15 +20,15 @@ final class Activations {
 
     enum Kind { GELU, SILU }
 
-    /** Element operations per value, for the fork decision: an exp and a division or two. */
-    private static final int COST = 24;
+    /** Work per value (about 1 ns: an exp and a division, two exps in the backward). */
+    private static final int WORK_PER_VALUE = VectorMath.UNITS_PER_NS;
 
     /** {@code y = f(x)}; {@code y} may alias {@code x}. */
     static void forward(Parallel pool, Kind kind, Tensor x, Tensor y) {
         Shapes.requireSameSize(kind.name().toLowerCase(), x, y);
         float[] xd = x.data(), yd = y.data();
         int xo = x.offset(), yo = y.offset();
-        pool.forRange(x.size(), (long) x.size() * COST, (from, to) -> {
+        pool.forRange(x.size(), (long) x.size() * WORK_PER_VALUE, (from, to) -> {
             int i = from;
             for (int bound = from + F.loopBound(to - from); i < bound; i += LANES) {
                 value(kind, FloatVector.fromArray(F, xd, xo + i)).intoArray(yd, yo + i);
@@ -47,7 +47,7 @@ final class Activations {
         Shapes.requireSameSize(op, x, dx);
         float[] xd = x.data(), gd = dy.data(), od = dx.data();
         int xo = x.offset(), go = dy.offset(), oo = dx.offset();
-        pool.forRange(x.size(), (long) x.size() * COST, (from, to) -> {
+        pool.forRange(x.size(), (long) x.size() * 2 * WORK_PER_VALUE, (from, to) -> {
             int i = from;
             for (int bound = from + F.loopBound(to - from); i < bound; i += LANES) {
                 FloatVector g = FloatVector.fromArray(F, gd, go + i);

@@ -25,7 +25,7 @@ final class AdamWUpdate {
         Moments moments = new Moments(h);
         float[] pd = param.data(), gd = grad.data(), md = m.data(), vd = v.data();
         int po = param.offset(), go = grad.offset(), mo = m.offset(), vo = v.offset();
-        pool.forRange(param.size(), (long) param.size() * 8, (from, to) -> {
+        pool.forRange(param.size(), (long) param.size() * VectorMath.UNITS_PER_NS / 2, (from, to) -> {
             int i = from;
             for (int bound = from + F.loopBound(to - from); i < bound; i += LANES) {
                 moments.step(pd, po + i, gd, go + i, md, mo + i, vd, vo + i, F.maskAll(true));

@@ -21,7 +21,7 @@ final class LayerNorm {
         Shapes.require("layerNorm", "mean", mean, rows);
         Shapes.require("layerNorm", "rstd", rstd, rows);
         float[] xd = x.data();
-        pool.forRange(rows, (long) x.size() * 8, (from, to) -> {
+        pool.forRange(rows, (long) x.size() * VectorMath.UNITS_PER_NS, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xi = x.offset() + r * n;
                 float mu = (float) (Rows.sum(xd, xi, n) / n);
@@ -53,7 +53,7 @@ final class LayerNorm {
         if (dgamma != null) Shapes.require(op, "dgamma", dgamma, n);
         if (dbeta != null) Shapes.require(op, "dbeta", dbeta, n);
         float[] xd = x.data(), gd = dy.data();
-        ColumnSums.accumulate(pool, rows, n, (long) x.size() * 12, (from, to, partials) -> {
+        ColumnSums.accumulate(pool, rows, n, (long) x.size() * 2 * VectorMath.UNITS_PER_NS, (from, to, partials) -> {
             float[] g = new float[n], xHat = new float[n];
             for (int r = from; r < to; r++) {
                 int xi = x.offset() + r * n, gi = dy.offset() + r * n;

@@ -18,7 +18,7 @@ final class RmsNorm {
         Shapes.require("rmsNorm", "gamma", gamma, n);
         Shapes.require("rmsNorm", "rstd", rstd, rows);
         float[] xd = x.data();
-        pool.forRange(rows, (long) x.size() * 6, (from, to) -> {
+        pool.forRange(rows, (long) x.size() * VectorMath.UNITS_PER_NS / 2, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xi = x.offset() + r * n;
                 float rs = (float) (1 / Math.sqrt(Rows.sumOfSquares(xd, xi, n, 0f) / n + eps));
@@ -44,7 +44,7 @@ final class RmsNorm {
         Shapes.require(op, "rstd", rstd, rows);
         if (dgamma != null) Shapes.require(op, "dgamma", dgamma, n);
         float[] xd = x.data(), gd = dy.data();
-        ColumnSums.accumulate(pool, rows, n, (long) x.size() * 10, (from, to, partials) -> {
+        ColumnSums.accumulate(pool, rows, n, (long) x.size() * VectorMath.UNITS_PER_NS, (from, to, partials) -> {
             float[] g = new float[n], xHat = new float[n];
             for (int r = from; r < to; r++) {
                 int xi = x.offset() + r * n, gi = dy.offset() + r * n;

@@ -24,15 +24,15 @@ import org.peft4j.tensor.Tensor;
 final class Softmax {
     private Softmax() {}
 
-    /** Element operations per value, for the fork decision: three passes and an exp. */
-    private static final int COST = 16;
+    /** Work per value (about 1 ns: three passes and an exp). */
+    private static final int WORK_PER_VALUE = VectorMath.UNITS_PER_NS;
 
     static void softmax(Parallel pool, Tensor x, Tensor y) {
         Shapes.requireSameSize("softmax", x, y);
         int n = x.cols();
         float[] xd = x.data(), yd = y.data();
         int xo = x.offset(), yo = y.offset();
-        pool.forRange(x.rows(), (long) x.size() * COST, (from, to) -> {
+        pool.forRange(x.rows(), (long) x.size() * WORK_PER_VALUE, (from, to) -> {
             for (int r = from; r < to; r++) row(xd, xo + r * n, 1f, null, 0, n, n, yd, yo + r * n);
         });
     }
@@ -44,7 +44,7 @@ final class Softmax {
         int n = y.cols();
         float[] yd = y.data(), gd = dy.data(), od = dx.data();
         int yo = y.offset(), go = dy.offset(), oo = dx.offset();
-        pool.forRange(y.rows(), (long) y.size() * 4, (from, to) -> {
+        pool.forRange(y.rows(), y.size(), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int yi = yo + r * n, gi = go + r * n, oi = oo + r * n;
                 float dot = Rows.dot(gd, gi, yd, yi, n);
@@ -74,7 +74,7 @@ final class Softmax {
         float[] bias = keyMask == null ? null : paddingBias(keyMask);
         float[] sd = s.data(), pd = p.data();
         int so = s.offset(), po = p.offset();
-        pool.forRange(batch * heads * seq, (long) s.size() * COST, (from, to) -> {
+        pool.forRange(batch * heads * seq, (long) s.size() * WORK_PER_VALUE, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int b = r / (heads * seq), i = r % seq;
                 row(sd, so + r * seq, scale, bias, b * seq, causal ? i + 1 : seq, seq, pd, po + r * seq);
