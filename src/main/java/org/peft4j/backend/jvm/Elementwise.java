@@ -56,8 +56,8 @@ final class Elementwise {
     static void copy(Parallel pool, Tensor src, Tensor dst) {
         Shapes.requireSameSize("copy", src, dst);
         float[] sd = src.data(), dd = dst.data();
-        int so = src.offset(), doff = dst.offset();
-        pool.forRange(src.size(), src.size(), (from, to) -> System.arraycopy(sd, so + from, dd, doff + from, to - from));
+        int so = src.offset(), dOff = dst.offset();
+        pool.forRange(src.size(), src.size(), (from, to) -> System.arraycopy(sd, so + from, dd, dOff + from, to - from));
     }
 
     /** {@code x[r, :] += bias} for every row r. */

@@ -30,6 +30,9 @@ final class VectorMath {
     private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
     private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
 
+    /** Every lane: the mask of a loop's full vectors, for steps written once for both cases. */
+    static final VectorMask<Float> ALL = F.maskAll(true);
+
     /** Lanes {@code [i, to)} of a vector starting at {@code i}: the mask of a loop's tail. */
     static VectorMask<Float> tail(int i, int to) {
         return F.indexInRange(i, to);
