@@ -1,42 +1,60 @@
 package org.peft4j.backend.jvm;
 
+import static org.peft4j.backend.jvm.VectorMath.LANES;
+
+import java.util.Arrays;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.ShapeException;
 import org.peft4j.tensor.Tensor;
 
-/** Embedding lookup and its scatter-add gradient. */
+/**
+ * Embedding lookup and its scatter-add gradient. Every id is checked before anything is written.
+ * The scatter-add splits the embedding width across threads, so each table row receives its
+ * updates in id order whatever the thread count: repeated ids accumulate deterministically.
+ */
 final class Embeddings {
     private Embeddings() {}
 
-    static void gather(Tensor table, IntTensor ids, Tensor out) {
-        int d = table.cols(), vocab = table.rows();
-        check("embeddingGather", table, ids, out);
-        for (int i = 0; i < ids.size(); i++) {
-            int id = checkedId(ids, i, vocab);
-            System.arraycopy(table.data(), table.offset() + id * d, out.data(), out.offset() + i * d, d);
-        }
+    /** {@code out[i, :] = table[ids[i], :]}, rows copied in parallel. */
+    static void gather(Parallel pool, Tensor table, IntTensor ids, Tensor out) {
+        String op = "embeddingGather";
+        int d = table.cols();
+        check(op, table, ids, out);
+        int[] id = ids.data();
+        float[] td = table.data(), od = out.data();
+        int to = table.offset(), oo = out.offset();
+        pool.forRange(id.length, (long) id.length * d, (from, end) -> {
+            for (int i = from; i < end; i++) System.arraycopy(td, to + id[i] * d, od, oo + i * d, d);
+        });
     }
 
-    static void scatterAdd(Tensor dout, IntTensor ids, Tensor dtable) {
-        int d = dtable.cols(), vocab = dtable.rows();
-        check("embeddingScatterAdd", dtable, ids, dout);
-        for (int i = 0; i < ids.size(); i++) {
-            int id = checkedId(ids, i, vocab);
-            int to = dtable.offset() + id * d, from = dout.offset() + i * d;
-            for (int j = 0; j < d; j++) dtable.data()[to + j] += dout.data()[from + j];
-        }
+    /** {@code dtable[ids[i], :] += dout[i, :]}, parallel over column blocks of whole vectors. */
+    static void scatterAdd(Parallel pool, Tensor dout, IntTensor ids, Tensor dtable) {
+        String op = "embeddingScatterAdd";
+        int d = dtable.cols();
+        check(op, dtable, ids, dout);
+        int[] id = ids.data();
+        float[] gd = dout.data(), td = dtable.data();
+        int go = dout.offset(), to = dtable.offset();
+        int blocks = (d + LANES - 1) / LANES;
+        pool.forRange(blocks, (long) id.length * d, (first, last) -> {
+            int c0 = first * LANES, width = Math.min(d, last * LANES) - c0;
+            for (int i = 0; i < id.length; i++) Rows.addInto(gd, go + i * d + c0, td, to + id[i] * d + c0, width);
+        });
     }
 
     private static void check(String op, Tensor table, IntTensor ids, Tensor rows) {
-        if (rows.size() != ids.size() * table.cols()) {
-            throw new ShapeException(op + ": " + ids + " ids of width " + table.cols() + " need "
-                    + ids.size() * table.cols() + " values, got " + java.util.Arrays.toString(rows.shape()));
+        int d = table.cols(), vocab = table.rows();
+        if (rows.size() != (long) ids.size() * d) {
+            throw new ShapeException(op + ": " + ids.size() + " ids " + ids + " of width " + d + " need "
+                    + (long) ids.size() * d + " values, got " + Arrays.toString(rows.shape()));
         }
-    }
-
-    private static int checkedId(IntTensor ids, int i, int vocab) {
-        int id = ids.data()[i];
-        if (id < 0 || id >= vocab) throw new IndexOutOfBoundsException("embedding id " + id + " at position " + i + " outside [0, " + vocab + ")");
-        return id;
+        int[] id = ids.data();
+        for (int i = 0; i < id.length; i++) {
+            if (id[i] < 0 || id[i] >= vocab) {
+                throw new IndexOutOfBoundsException(op + ": id " + id[i] + " at position " + i
+                        + " is outside the table's " + vocab + " rows " + Arrays.toString(table.shape()));
+            }
+        }
     }
 }

@@ -39,44 +39,44 @@ public final class JvmBackend implements Backend {
 
     @Override
     public void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) {
-        Norms.layerNorm(pool, x, gamma, beta, eps, y, mean, rstd);
+        LayerNorm.forward(pool, x, gamma, beta, eps, y, mean, rstd);
     }
 
     @Override
     public void layerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta) {
-        Norms.layerNormBackward(pool, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
+        LayerNorm.backward(pool, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
     }
 
     @Override
     public void rmsNorm(Tensor x, Tensor gamma, float eps, Tensor y, Tensor rstd) {
-        Norms.rmsNorm(pool, x, gamma, eps, y, rstd);
+        RmsNorm.forward(pool, x, gamma, eps, y, rstd);
     }
 
     @Override
     public void rmsNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor rstd, Tensor dx, Tensor dgamma) {
-        Norms.rmsNormBackward(pool, dy, x, gamma, rstd, dx, dgamma);
+        RmsNorm.backward(pool, dy, x, gamma, rstd, dx, dgamma);
     }
 
-    @Override public void gelu(Tensor x, Tensor y) { Activations.gelu(pool, x, y); }
-    @Override public void geluBackward(Tensor x, Tensor dy, Tensor dx) { Activations.geluBackward(pool, x, dy, dx); }
-    @Override public void silu(Tensor x, Tensor y) { Activations.silu(pool, x, y); }
-    @Override public void siluBackward(Tensor x, Tensor dy, Tensor dx) { Activations.siluBackward(pool, x, dy, dx); }
+    @Override public void gelu(Tensor x, Tensor y) { Activations.forward(pool, Activations.Kind.GELU, x, y); }
+    @Override public void geluBackward(Tensor x, Tensor dy, Tensor dx) { Activations.backward(pool, Activations.Kind.GELU, x, dy, dx); }
+    @Override public void silu(Tensor x, Tensor y) { Activations.forward(pool, Activations.Kind.SILU, x, y); }
+    @Override public void siluBackward(Tensor x, Tensor dy, Tensor dx) { Activations.backward(pool, Activations.Kind.SILU, x, dy, dx); }
 
-    @Override public void add(Tensor a, Tensor b, Tensor out) { Elementwise.zip(pool, "add", a, b, out, Float::sum); }
-    @Override public void mul(Tensor a, Tensor b, Tensor out) { Elementwise.zip(pool, "mul", a, b, out, (x, y) -> x * y); }
-    @Override public void scale(float alpha, Tensor x, Tensor out) { Elementwise.zip(pool, "scale", x, x, out, (v, unused) -> alpha * v); }
-    @Override public void axpy(float alpha, Tensor x, Tensor y) { Elementwise.zip(pool, "axpy", x, y, y, (xv, yv) -> yv + alpha * xv); }
+    @Override public void add(Tensor a, Tensor b, Tensor out) { Elementwise.zip(pool, Elementwise.Zip.ADD, 0f, a, b, out); }
+    @Override public void mul(Tensor a, Tensor b, Tensor out) { Elementwise.zip(pool, Elementwise.Zip.MUL, 0f, a, b, out); }
+    @Override public void scale(float alpha, Tensor x, Tensor out) { Elementwise.zip(pool, Elementwise.Zip.SCALE, alpha, x, x, out); }
+    @Override public void axpy(float alpha, Tensor x, Tensor y) { Elementwise.zip(pool, Elementwise.Zip.AXPY, alpha, x, y, y); }
     @Override public void addBias(Tensor x, Tensor bias) { Elementwise.addBias(pool, x, bias); }
-    @Override public void biasGradient(Tensor dy, Tensor dbias) { Elementwise.biasGradient(dy, dbias); }
-    @Override public void copy(Tensor src, Tensor dst) { dst.copyFrom(src); }
+    @Override public void biasGradient(Tensor dy, Tensor dbias) { Elementwise.biasGradient(pool, dy, dbias); }
+    @Override public void copy(Tensor src, Tensor dst) { Elementwise.copy(pool, src, dst); }
 
-    @Override public void sum(Tensor x, Tensor out) { Reductions.sum(x, out); }
-    @Override public void sumOfSquares(Tensor x, Tensor out) { Reductions.sumOfSquares(x, out); }
-    @Override public void max(Tensor x, Tensor out) { Reductions.max(x, out); }
+    @Override public void sum(Tensor x, Tensor out) { Reductions.sum(pool, x, out); }
+    @Override public void sumOfSquares(Tensor x, Tensor out) { Reductions.sumOfSquares(pool, x, out); }
+    @Override public void max(Tensor x, Tensor out) { Reductions.max(pool, x, out); }
 
-    @Override public void embeddingGather(Tensor table, IntTensor ids, Tensor out) { Embeddings.gather(table, ids, out); }
-    @Override public void embeddingScatterAdd(Tensor dout, IntTensor ids, Tensor dtable) { Embeddings.scatterAdd(dout, ids, dtable); }
+    @Override public void embeddingGather(Tensor table, IntTensor ids, Tensor out) { Embeddings.gather(pool, table, ids, out); }
+    @Override public void embeddingScatterAdd(Tensor dout, IntTensor ids, Tensor dtable) { Embeddings.scatterAdd(pool, dout, ids, dtable); }
 
     @Override
     public void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamW hyper) {

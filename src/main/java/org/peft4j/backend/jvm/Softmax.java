@@ -1,83 +1,132 @@
 package org.peft4j.backend.jvm;
 
+import static org.peft4j.backend.jvm.VectorMath.F;
+import static org.peft4j.backend.jvm.VectorMath.LANES;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import org.peft4j.tensor.IntTensor;
+import org.peft4j.tensor.ShapeException;
 import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
-/** Row-wise softmax, its backward, and the masked, scaled softmax of attention. */
+/**
+ * Row-wise softmax, its backward, and the masked, scaled softmax of attention, vectorised. Every
+ * row goes through one routine over its logits {@code z_j = scale·x_j + bias_j} for the first
+ * {@code visible} keys (the rest are masked):
+ * <pre>
+ *   y_j = exp(z_j − max z) / Σ_k exp(z_k − max z)   (j &lt; visible),   y_j = 0 otherwise
+ * </pre>
+ * where {@code bias_j} is 0 or −∞ (key padding); a row whose logits are all −∞ yields zeros.
+ */
 final class Softmax {
     private Softmax() {}
+
+    /** Work per value (about 1 ns: three passes and an exp). */
+    private static final int WORK_PER_VALUE = VectorMath.UNITS_PER_NS;
 
     static void softmax(Parallel pool, Tensor x, Tensor y) {
         Shapes.requireSameSize("softmax", x, y);
         int n = x.cols();
         float[] xd = x.data(), yd = y.data();
         int xo = x.offset(), yo = y.offset();
-        pool.forRange(x.rows(), (long) x.size() * 8, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int xi = xo + r * n, yi = yo + r * n;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) max = Math.max(max, xd[xi + j]);
-                float sum = 0;
-                for (int j = 0; j < n; j++) {
-                    float e = (float) Math.exp(xd[xi + j] - max);
-                    yd[yi + j] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int j = 0; j < n; j++) yd[yi + j] *= inv;
-            }
+        pool.forRange(x.rows(), (long) x.size() * WORK_PER_VALUE, (from, to) -> {
+            for (int r = from; r < to; r++) row(xd, xo + r * n, 1f, null, 0, n, n, yd, yo + r * n);
         });
     }
 
+    /** {@code dx = y ⊙ (dy − rowsum(dy ⊙ y))}; {@code dx} may alias {@code dy}. */
     static void backward(Parallel pool, Tensor y, Tensor dy, Tensor dx) {
         Shapes.requireSameSize("softmaxBackward", y, dy);
         Shapes.requireSameSize("softmaxBackward", y, dx);
         int n = y.cols();
         float[] yd = y.data(), gd = dy.data(), od = dx.data();
         int yo = y.offset(), go = dy.offset(), oo = dx.offset();
-        pool.forRange(y.rows(), (long) y.size() * 4, (from, to) -> {
+        pool.forRange(y.rows(), y.size(), (from, to) -> {
             for (int r = from; r < to; r++) {
-                float dot = 0;
-                for (int j = 0; j < n; j++) dot += gd[go + r * n + j] * yd[yo + r * n + j];
-                for (int j = 0; j < n; j++) od[oo + r * n + j] = yd[yo + r * n + j] * (gd[go + r * n + j] - dot);
+                int yi = yo + r * n, gi = go + r * n, oi = oo + r * n;
+                float dot = Rows.dot(gd, gi, yd, yi, n);
+                int j = 0;
+                for (; j < F.loopBound(n); j += LANES) {
+                    FloatVector g = FloatVector.fromArray(F, gd, gi + j);
+                    g.sub(dot).mul(FloatVector.fromArray(F, yd, yi + j)).intoArray(od, oi + j);
+                }
+                if (j < n) {
+                    VectorMask<Float> m = VectorMath.tail(j, n);
+                    FloatVector g = FloatVector.fromArray(F, gd, gi + j, m);
+                    g.sub(dot).mul(FloatVector.fromArray(F, yd, yi + j, m)).intoArray(od, oi + j, m);
+                }
             }
         });
     }
 
+    /** See {@link org.peft4j.backend.Ops#attentionSoftmax}; {@code p} may alias {@code s}. */
     static void attention(Parallel pool, Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
         Shapes.check(s.rank() == 4 && s.dim(2) == s.dim(3), "attentionSoftmax", "scores must be [B, H, S, S]", s, p);
         Shapes.requireSameSize("attentionSoftmax", s, p);
         int batch = s.dim(0), heads = s.dim(1), seq = s.dim(2);
-        if (keyMask != null && (keyMask.dim(0) != batch || keyMask.dim(1) != seq)) {
-            throw new org.peft4j.tensor.ShapeException("attentionSoftmax: key mask " + keyMask
-                    + " does not match scores " + java.util.Arrays.toString(s.shape()));
+        if (keyMask != null && (keyMask.shape().length != 2 || keyMask.dim(0) != batch || keyMask.dim(1) != seq)) {
+            throw new ShapeException("attentionSoftmax: key mask " + keyMask + " does not match scores "
+                    + Arrays.toString(s.shape()) + ", expected IntTensor[" + batch + ", " + seq + "]");
         }
+        float[] bias = keyMask == null ? null : paddingBias(keyMask);
         float[] sd = s.data(), pd = p.data();
         int so = s.offset(), po = p.offset();
-        int rows = batch * heads * seq;
-        pool.forRange(rows, (long) s.size() * 8, (from, to) -> {
+        pool.forRange(batch * heads * seq, (long) s.size() * WORK_PER_VALUE, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int b = r / (heads * seq), i = r % seq;
-                int si = so + r * seq, pi = po + r * seq;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < seq; j++) {
-                    if (visible(keyMask, causal, b, i, j)) max = Math.max(max, scale * sd[si + j]);
-                }
-                float sum = 0;
-                for (int j = 0; j < seq; j++) {
-                    float e = visible(keyMask, causal, b, i, j) ? (float) Math.exp(scale * sd[si + j] - max) : 0f;
-                    pd[pi + j] = e;
-                    sum += e;
-                }
-                float inv = sum > 0 ? 1f / sum : 0f;
-                for (int j = 0; j < seq; j++) pd[pi + j] *= inv;
+                row(sd, so + r * seq, scale, bias, b * seq, causal ? i + 1 : seq, seq, pd, po + r * seq);
             }
         });
     }
 
-    private static boolean visible(IntTensor keyMask, boolean causal, int b, int i, int j) {
-        if (causal && j > i) return false;
-        return keyMask == null || keyMask.data()[b * keyMask.dim(1) + j] != 0;
+    /** 0 where {@code keyMask} is non-zero (attend), −∞ where it is zero (padding). */
+    private static float[] paddingBias(IntTensor keyMask) {
+        int[] ids = keyMask.data();
+        float[] bias = new float[ids.length];
+        for (int k = 0; k < ids.length; k++) bias[k] = ids[k] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+        return bias;
+    }
+
+    /** One row: softmax of {@code scale·x + bias} over the first {@code visible} of {@code n} values. */
+    private static void row(float[] x, int xi, float scale, float[] bias, int bi, int visible, int n, float[] y, int yi) {
+        FloatVector maxAcc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        int bound = F.loopBound(visible);
+        for (; j < bound; j += LANES) maxAcc = maxAcc.max(logits(x, xi, scale, bias, bi, j, null));
+        if (j < visible) {
+            VectorMask<Float> m = VectorMath.tail(j, visible);
+            maxAcc = maxAcc.lanewise(VectorOperators.MAX, logits(x, xi, scale, bias, bi, j, m), m);
+        }
+        float max = maxAcc.reduceLanes(VectorOperators.MAX);
+        if (max == Float.NEGATIVE_INFINITY) {
+            Arrays.fill(y, yi, yi + n, 0f);
+            return;
+        }
+        FloatVector sumAcc = FloatVector.zero(F);
+        for (j = 0; j < bound; j += LANES) {
+            FloatVector e = VectorMath.exp(logits(x, xi, scale, bias, bi, j, null).sub(max));
+            e.intoArray(y, yi + j);
+            sumAcc = sumAcc.add(e);
+        }
+        if (j < visible) {
+            VectorMask<Float> m = VectorMath.tail(j, visible);
+            FloatVector e = VectorMath.exp(logits(x, xi, scale, bias, bi, j, m).sub(max));
+            e.intoArray(y, yi + j, m);
+            sumAcc = sumAcc.add(e, m);
+        }
+        float inv = 1f / sumAcc.reduceLanes(VectorOperators.ADD);
+        for (j = 0; j < bound; j += LANES) FloatVector.fromArray(F, y, yi + j).mul(inv).intoArray(y, yi + j);
+        for (; j < visible; j++) y[yi + j] *= inv;
+        Arrays.fill(y, yi + visible, yi + n, 0f);
+    }
+
+    /** {@code scale·x + bias} at {@code j}, over the lanes of {@code m} (all lanes when null). */
+    private static FloatVector logits(float[] x, int xi, float scale, float[] bias, int bi, int j, VectorMask<Float> m) {
+        FloatVector z = (m == null ? FloatVector.fromArray(F, x, xi + j) : FloatVector.fromArray(F, x, xi + j, m)).mul(scale);
+        if (bias == null) return z;
+        return z.add(m == null ? FloatVector.fromArray(F, bias, bi + j) : FloatVector.fromArray(F, bias, bi + j, m));
     }
 }
