@@ -150,4 +150,18 @@ public interface Ops {
 
     /** The gradient of {@link #dropout} (same mask): {@code dx = dy·keep/(1−p)}. */
     void dropoutBackward(Tensor dy, float p, IntTensor seed, int site, Tensor dx);
+
+    // ---- low-rank adapters ---------------------------------------------------------------------
+
+    /**
+     * The LoRA branch without forming B·A: {@code h = x·Aᵀ} [rows, r], then
+     * {@code y += scale·h·Bᵀ}, for {@code x [rows, in]}, {@code A [r, in]}, {@code B [out, r]}.
+     */
+    void loraForward(Tensor x, Tensor a, Tensor b, float scale, Tensor h, Tensor y);
+
+    /**
+     * Backward of {@link #loraForward}: {@code dB += scale·dyᵀ·h}, {@code dh = scale·dy·B},
+     * {@code dA += dhᵀ·x} (dA or dB null: frozen). The input gradient is then {@code dh·A}.
+     */
+    void loraBackward(Tensor x, Tensor dy, Tensor a, Tensor b, float scale, Tensor h, Tensor dh, Tensor dA, Tensor dB);
 }

@@ -10,7 +10,7 @@ import org.peft4j.tensor.Tensor;
  * {@code loss = mean over t with target ≠ −100 of −log softmax(logits_t)[target_t]}, where the
  * batch's targets are the inputs shifted by one.
  */
-public final class CausalLanguageModel implements TrainableModel {
+public final class CausalLanguageModel implements AdaptableModel {
     public static final int IGNORE_INDEX = -100;
 
     private final GptDecoder decoder;
@@ -24,6 +24,8 @@ public final class CausalLanguageModel implements TrainableModel {
     public GptDecoder decoder() { return decoder; }
 
     @Override public List<Parameter> parameters() { return decoder.parameters(); }
+    @Override public java.util.Map<String, Linear> linears() { return decoder.linears(); }
+    @Override public List<String> headModules() { return List.of("lm_head"); }
     @Override public DropoutSites dropoutSites() { return decoder.dropoutSites(); }
 
     @Override

@@ -15,7 +15,7 @@ import org.peft4j.tensor.Tensor;
  * </pre>
  * Mean pooling over the attention mask is how sentence-transformers models (all-MiniLM-L6-v2) embed.
  */
-public final class SequenceClassifier implements TrainableModel {
+public final class SequenceClassifier implements AdaptableModel {
     /** Labels equal to this are left out of the loss, as in PyTorch. */
     public static final int IGNORE_INDEX = -100;
 
@@ -43,7 +43,10 @@ public final class SequenceClassifier implements TrainableModel {
         return Module.collect(List.of(encoder, classifier));
     }
 
+    @Override public List<String> headModules() { return List.of(classifier.name()); }
+
     /** Encoder linears plus the head, by module name. */
+    @Override
     public Map<String, Linear> linears() {
         Map<String, Linear> all = new LinkedHashMap<>(encoder.linears());
         all.put(classifier.name(), classifier);

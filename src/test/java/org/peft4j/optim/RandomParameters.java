@@ -30,8 +30,7 @@ final class RandomParameters {
     static List<Parameter> copies(List<Parameter> parameters) {
         var out = new ArrayList<Parameter>();
         for (Parameter p : parameters) {
-            Parameter copy = Parameter.frozen(p.name(), p.value().copy());
-            out.add(copy.withTrainable(p.trainable()));
+            out.add(p.trainable() ? Parameter.trainable(p.name(), p.value().copy()) : Parameter.frozen(p.name(), p.value().copy()));
         }
         return out;
     }

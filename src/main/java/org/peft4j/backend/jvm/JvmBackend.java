@@ -104,4 +104,17 @@ public final class JvmBackend implements Backend {
     public void dropoutBackward(Tensor dy, float p, IntTensor seed, int site, Tensor dx) {
         Dropout.apply(pool, dy, p, seed, site, dx);
     }
+
+    @Override
+    public void loraForward(Tensor x, Tensor a, Tensor b, float scale, Tensor h, Tensor y) {
+        gemm(Transpose.N, Transpose.T, 1f, x, a, 0f, h);
+        gemm(Transpose.N, Transpose.T, scale, h, b, 1f, y);
+    }
+
+    @Override
+    public void loraBackward(Tensor x, Tensor dy, Tensor a, Tensor b, float scale, Tensor h, Tensor dh, Tensor dA, Tensor dB) {
+        if (dB != null) gemm(Transpose.T, Transpose.N, scale, dy, h, 1f, dB);
+        gemm(Transpose.N, Transpose.N, scale, dy, b, 0f, dh);
+        if (dA != null) gemm(Transpose.T, Transpose.N, 1f, dh, x, 1f, dA);
+    }
 }
