@@ -16,6 +16,7 @@ import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.tensor.Tensor;
+import org.peft4j.train.StepListener;
 
 /**
  * A base model with named adapters, as PEFT's {@code PeftModel}: the base is frozen, adapters
@@ -28,7 +29,7 @@ import org.peft4j.tensor.Tensor;
  *   peft.mergeAndUnload();        // W ← W + ΔW; the base runs alone again
  * </pre>
  */
-public final class PeftModel implements AdaptableModel {
+public final class PeftModel implements AdaptableModel, StepListener {
 
     /** One named adapter: its config, method and the adapter on each targeted module. */
     public record AdapterSet(String name, AdapterConfig config, AdapterMethod method, Map<String, Adapter> byModule) {
@@ -159,6 +160,21 @@ public final class PeftModel implements AdaptableModel {
     public Tensor forward(Ops ops, TokenBatch batch, boolean training) {
         for (AdapterSet set : adapters.values()) for (Adapter a : set.byModule().values()) a.setTraining(training);
         return base.forward(ops, batch, training);
+    }
+
+    @Override
+    public void beforeStep(long step) {
+        for (Adapter a : runningAdapters()) a.beforeStep(step);
+    }
+
+    @Override
+    public void afterOptimizerStep(long step, double learningRate) {
+        for (Adapter a : runningAdapters()) a.afterOptimizerStep(step, learningRate);
+    }
+
+    private java.util.Collection<Adapter> runningAdapters() {
+        if (!enabled || active == null || mergedDeltas.containsKey(active)) return List.of();
+        return adapters.get(active).byModule().values();
     }
 
     @Override public Tensor loss(Ops ops, TokenBatch batch) { return base.loss(ops, batch); }

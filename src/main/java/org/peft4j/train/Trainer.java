@@ -93,6 +93,7 @@ public final class Trainer {
             for (long step = start; step < settings.steps(); step++) {
                 TokenBatch batch = batches.batch(step);
                 model.dropoutSites().setStep(step);
+                if (model instanceof StepListener l) l.beforeStep(step);
                 StepPlans.Recorded run = plans.training(batch);
                 run.run(backend, batch);
                 float loss = run.loss().at(0);
@@ -100,6 +101,7 @@ public final class Trainer {
                 if (settings.maxGradNorm() > 0) GradientClipping.clipGlobalNorm(backend, trainable, settings.maxGradNorm());
                 double lr = schedule.at(optimizer.steps());
                 optimizer.step(backend, lr);
+                if (model instanceof StepListener l) l.afterOptimizerStep(step, lr);
                 tokens += batch.ids().size();
                 losses.add(loss);
                 double elapsed = (System.nanoTime() - began) / 1e9;
