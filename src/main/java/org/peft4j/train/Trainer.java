@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -168,11 +169,15 @@ public final class Trainer {
         return norm;
     }
 
+    /** A redrawn bar on a terminal; one line every 15 s in logs (CI, redirected output). */
     private ProgressBar progressBar(long start) {
         if (!settings.progress()) return null;
-        return new ProgressBarBuilder().setTaskName("train").setInitialMax(settings.steps())
-                .startsFrom(start, Duration.ZERO).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .continuousUpdate().build();
+        ProgressBarBuilder bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(settings.steps())
+                .startsFrom(start, Duration.ZERO).setStyle(ProgressBarStyle.ASCII);
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        return terminal
+                ? bar.setUpdateIntervalMillis(500).continuousUpdate().build()
+                : bar.setUpdateIntervalMillis(15_000).setConsumer(new DelegatingProgressBarConsumer(System.err::println)).build();
     }
 
     private void writePlot(Result result) throws IOException {

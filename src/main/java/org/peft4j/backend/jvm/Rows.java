@@ -55,7 +55,7 @@ final class Rows {
             VectorMask<Float> m = VectorMath.tail(j, n);
             acc = FloatVector.fromArray(F, a, ao + j, m).fma(FloatVector.fromArray(F, b, bo + j, m), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sumLanes(acc);
     }
 
     /** {@code dst += src}. */

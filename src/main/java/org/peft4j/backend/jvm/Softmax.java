@@ -117,7 +117,7 @@ final class Softmax {
             e.intoArray(y, yi + j, m);
             sumAcc = sumAcc.add(e, m);
         }
-        float inv = 1f / sumAcc.reduceLanes(VectorOperators.ADD);
+        float inv = 1f / VectorMath.sumLanes(sumAcc);
         for (j = 0; j < bound; j += LANES) FloatVector.fromArray(F, y, yi + j).mul(inv).intoArray(y, yi + j);
         for (; j < visible; j++) y[yi + j] *= inv;
         Arrays.fill(y, yi + visible, yi + n, 0f);

@@ -65,15 +65,21 @@ public final class BertEncoder implements Module {
         return h;
     }
 
-    /** Backpropagates {@code dHidden [B·S, H]} through every layer and the embeddings. */
+    /**
+     * Backpropagates {@code dHidden [B·S, H]} through every layer and, when any embedding
+     * parameter trains, the embeddings (otherwise the first layer's input gradient is skipped).
+     */
     public void backward(Ops ops, Tensor dHidden, boolean training) {
+        boolean embeddingsTrain = embeddings.parameters().stream().anyMatch(Parameter::trainable);
         Tensor d = dHidden;
         for (int i = layers.size() - 1; i >= 0; i--) {
             ops.stage("encoder.layer." + i + "/backward");
-            d = layers.get(i).backward(ops, d, training);
+            d = layers.get(i).backward(ops, d, training, i > 0 || embeddingsTrain);
         }
-        ops.stage("embeddings/backward");
-        embeddings.backward(ops, d, training);
+        if (embeddingsTrain) {
+            ops.stage("embeddings/backward");
+            embeddings.backward(ops, d, training);
+        }
     }
 
     public int batchSize() { return batch; }

@@ -78,8 +78,8 @@ final class BertLayer implements Module {
         return outputNorm.forward(ops, residual2);
     }
 
-    /** dOut [B·S, H] → dx [B·S, H] (a buffer of this layer). */
-    Tensor backward(Ops ops, Tensor dOut, boolean training) {
+    /** dOut [B·S, H] → dx [B·S, H] (a buffer of this layer), or null when {@code inputGradient} is false. */
+    Tensor backward(Ops ops, Tensor dOut, boolean training, boolean inputGradient) {
         Tensor dResidual2 = outputNorm.backward(ops, dOut);
         Tensor dActivated = output.backward(ops, outputDropout.backward(ops, dResidual2, training));
         Activation.GELU.backward(ops, preActivation, dActivated, dActivated);
@@ -91,8 +91,8 @@ final class BertLayer implements Module {
         int h = dOut.cols();
         Tensor dq = buffers.get("dq", batch, seq, h), dk = buffers.get("dk", batch, seq, h), dv = buffers.get("dv", batch, seq, h);
         attention.backward(ops, dContext.reshape(batch, seq, h), dq, 0, dk, 0, dv, 0, training);
-        Tensor dx = buffers.get("dx", batch * seq, h);
-        ops.copy(dResidual1, dx);
+        Tensor dx = inputGradient ? buffers.get("dx", batch * seq, h) : null;
+        if (dx != null) ops.copy(dResidual1, dx);
         query.backward(ops, dq, dx, true);
         key.backward(ops, dk, dx, true);
         value.backward(ops, dv, dx, true);
