@@ -1,0 +1,85 @@
+package org.peft4j.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.peft4j.backend.Backend;
+import org.peft4j.backend.Plan;
+import org.peft4j.nn.AdaptableModel;
+import org.peft4j.nn.CausalLanguageModel;
+import org.peft4j.nn.Parameter;
+import org.peft4j.nn.SequenceClassifier;
+import org.peft4j.nn.TokenBatch;
+import org.peft4j.nn.TrainableModel;
+import org.peft4j.nn.bert.BertConfig;
+import org.peft4j.nn.bert.BertEncoder;
+import org.peft4j.nn.gpt.GptConfig;
+import org.peft4j.nn.gpt.GptDecoder;
+import org.peft4j.peft.AdapterConfig;
+import org.peft4j.peft.PeftModel;
+import org.peft4j.peft.TargetModules;
+import org.peft4j.tensor.IntTensor;
+import org.peft4j.tensor.Tensor;
+
+/**
+ * Forward+backward throughput of whole models at a fixed batch shape, timed as the trainer runs
+ * them (one recorded plan replayed): a MiniLM-sized BERT classifier and a GPT decoder of the same
+ * width, each fully trainable, frozen with LoRA (r 8 on query/value or c_attn), and forward only.
+ */
+public final class TrainingStepBenchmark {
+    private TrainingStepBenchmark() {}
+
+    /** One measured configuration. */
+    public record Row(String model, String mode, long trainable, long total, StepTimer.Timing timing, int tokens) {
+        public double tokensPerSecond() { return tokens / timing.medianSeconds(); }
+    }
+
+    public static List<Row> run(Backend backend, int batch, int seq, int warmup, int runs) {
+        List<Row> rows = new ArrayList<>();
+        for (String family : List.of("encoder", "decoder")) {
+            for (String mode : List.of("full", "lora", "forward")) rows.add(measure(backend, family, mode, batch, seq, warmup, runs));
+        }
+        return rows;
+    }
+
+    static Row measure(Backend backend, String family, String mode, int batch, int seq, int warmup, int runs) {
+        AdaptableModel base = family.equals("encoder")
+                ? new SequenceClassifier(new BertEncoder(BertConfig.miniLmL6(), 1), 2, 2)
+                : new CausalLanguageModel(new GptDecoder(new GptConfig(5000, seq, 6, 12, 384, 0.1f, true, 1e-5f), 1));
+        TrainableModel model = base;
+        if (mode.equals("lora")) {
+            PeftModel peft = new PeftModel(base);
+            peft.addAdapter("default", AdapterConfig.of("lora", 8, 16,
+                    TargetModules.of(family.equals("encoder") ? new String[] {"query", "value"} : new String[] {"c_attn"})));
+            model = peft;
+        }
+        TokenBatch tokens = batch(family, batch, seq, base instanceof SequenceClassifier ? 30522 : 5000);
+        boolean train = !mode.equals("forward");
+        TrainableModel m = model;
+        List<Parameter> trainable = m.parameters().stream().filter(Parameter::trainable).toList();
+        Tensor[] loss = new Tensor[1];
+        Plan plan = Plan.record(ops -> {
+            for (Parameter p : trainable) if (train) ops.fill(p.grad(), 0f);
+            m.forward(ops, tokens, train);
+            loss[0] = m.loss(ops, tokens);
+            if (train) m.backward(ops, true);
+        });
+        StepTimer.Timing timing = StepTimer.time(warmup, runs, () -> plan.run(backend));
+        long total = m.parameters().stream().mapToLong(p -> p.value().size()).sum();
+        long trainCount = trainable.stream().mapToLong(p -> p.value().size()).sum();
+        return new Row(family, mode, train ? trainCount : 0, total, timing, batch * seq);
+    }
+
+    private static TokenBatch batch(String family, int b, int s, int vocab) {
+        SplittableRandom rng = new SplittableRandom(7);
+        int[] ids = rng.ints(b * s, 1, vocab).toArray();
+        int[] mask = new int[b * s];
+        java.util.Arrays.fill(mask, 1);
+        int[] shape = {b, s};
+        if (family.equals("encoder")) {
+            return new TokenBatch(new IntTensor(ids, shape), new IntTensor(mask, shape), null,
+                    new IntTensor(rng.ints(b, 0, 2).toArray(), new int[] {b}));
+        }
+        return new TokenBatch(new IntTensor(ids, shape), null, null, new IntTensor(rng.ints(b * s, 0, vocab).toArray(), shape));
+    }
+}
