@@ -1,40 +1,32 @@
 package org.peft4j.text;
 
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
-
 /**
  * One token per Unicode code point seen in the training text (sorted, so the vocabulary is a
  * pure function of that text); id 0 stands for any code point not seen.
  */
 public final class CharTokenizer implements TextTokenizer {
-    private final int[] codePoints;
-    private final Map<Integer, Integer> ids = new TreeMap<>();
+    private final CompactVocabulary vocabulary;
 
-    private CharTokenizer(int[] codePoints) {
-        this.codePoints = codePoints;
-        for (int i = 0; i < codePoints.length; i++) ids.put(codePoints[i], i + 1);
+    private CharTokenizer(CompactVocabulary vocabulary) {
+        this.vocabulary = vocabulary;
     }
 
     public static CharTokenizer fit(String trainingText) {
-        TreeSet<Integer> seen = new TreeSet<>();
-        trainingText.codePoints().forEach(seen::add);
-        return new CharTokenizer(seen.stream().mapToInt(Integer::intValue).toArray());
+        return new CharTokenizer(new CompactVocabulary(trainingText.codePoints()));
     }
 
     @Override
     public int[] encode(String text) {
-        return text.codePoints().map(cp -> ids.getOrDefault(cp, 0)).toArray();
+        return text.codePoints().map(vocabulary::toDense).toArray();
     }
 
     @Override
     public String decode(int[] tokens) {
         StringBuilder sb = new StringBuilder();
-        for (int t : tokens) sb.appendCodePoint(t == 0 ? '\uFFFD' : codePoints[t - 1]);
+        for (int t : tokens) sb.appendCodePoint(t == 0 ? '\uFFFD' : vocabulary.symbol(t));
         return sb.toString();
     }
 
-    @Override public int vocabularySize() { return codePoints.length + 1; }
+    @Override public int vocabularySize() { return vocabulary.size(); }
     @Override public String name() { return "char"; }
 }

@@ -4,37 +4,31 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * GPT-2 byte-level BPE (jtokkit's {@code r50k_base}) with the vocabulary compacted to the BPE ids
- * that occur in the training text: dense id {@code k} is the k-th smallest BPE id seen, id 0 is
- * any id not seen. A small model then needs no 50,257-row embedding.
+ * that occur in the training text, so a small model needs no 50,257-row embedding; id 0 is any
+ * BPE id not seen.
  */
 public final class Gpt2Tokenizer implements TextTokenizer {
     private static final Encoding BPE = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
-    private final int[] bpeIds;
-    private final Map<Integer, Integer> dense = new HashMap<>();
+    private final CompactVocabulary vocabulary;
 
-    private Gpt2Tokenizer(int[] bpeIds) {
-        this.bpeIds = bpeIds;
-        for (int i = 0; i < bpeIds.length; i++) dense.put(bpeIds[i], i + 1);
+    private Gpt2Tokenizer(CompactVocabulary vocabulary) {
+        this.vocabulary = vocabulary;
     }
 
     public static Gpt2Tokenizer fit(String trainingText) {
-        TreeSet<Integer> seen = new TreeSet<>();
         IntArrayList ids = BPE.encodeOrdinary(trainingText);
-        for (int i = 0; i < ids.size(); i++) seen.add(ids.get(i));
-        return new Gpt2Tokenizer(seen.stream().mapToInt(Integer::intValue).toArray());
+        return new Gpt2Tokenizer(new CompactVocabulary(IntStream.range(0, ids.size()).map(ids::get)));
     }
 
     @Override
     public int[] encode(String text) {
         IntArrayList ids = BPE.encodeOrdinary(text);
         int[] out = new int[ids.size()];
-        for (int i = 0; i < out.length; i++) out[i] = dense.getOrDefault(ids.get(i), 0);
+        for (int i = 0; i < out.length; i++) out[i] = vocabulary.toDense(ids.get(i));
         return out;
     }
 
@@ -47,12 +41,12 @@ public final class Gpt2Tokenizer implements TextTokenizer {
                 sb.append(BPE.decode(ids)).append('\uFFFD');
                 ids.clear();
             } else {
-                ids.add(bpeIds[t - 1]);
+                ids.add(vocabulary.symbol(t));
             }
         }
         return sb.append(BPE.decode(ids)).toString();
     }
 
-    @Override public int vocabularySize() { return bpeIds.length + 1; }
+    @Override public int vocabularySize() { return vocabulary.size(); }
     @Override public String name() { return "gpt2"; }
 }
