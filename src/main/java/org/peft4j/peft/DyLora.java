@@ -2,7 +2,6 @@ package org.peft4j.peft;
 
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.peft4j.nn.Parameter;
 import org.peft4j.nn.Seeds;
 import org.peft4j.tensor.Tensor;
 
@@ -34,20 +33,15 @@ public final class DyLora implements AdapterMethod {
 
     @Override
     public Adapter create(AdapterSite site) {
-        String init = site.config().init();
-        if (!init.equals("default") && !init.equals("true")) {
-            throw new IllegalArgumentException("dylora: init_lora_weights '" + init + "' is not supported (only default)");
-        }
-        int r = site.rank(), in = site.linear().inFeatures();
+        int r = site.rank();
         int minRank = (int) site.config().option("min_rank", 1);
         if (minRank < 1 || minRank > r) {
             throw new IllegalArgumentException("dylora: min_rank must lie in [1, " + r + "] for " + site.module() + ", got " + minRank);
         }
-        Parameter a = Parameter.trainable(site.parameterName("lora_A"), Tensor.uniform(site.seed("lora_A"), (float) (1 / Math.sqrt(in)), r, in));
-        Parameter b = Parameter.trainable(site.parameterName("lora_B"), Tensor.zeros(site.linear().outFeatures(), r));
+        LowRankBranch.Factors factors = LowRankBranch.Factors.loraDefault(site);
         Tensor trainingMask = Tensor.zeros(r).named(site.parameterName("rank_mask") + ".training");
         Tensor evaluationMask = Tensor.zeros(r).named(site.parameterName("rank_mask") + ".evaluation");
-        Truncated adapter = new Truncated(new LowRankBranch(site, a, b, 1f, training -> training ? trainingMask : evaluationMask),
+        Truncated adapter = new Truncated(new LowRankBranch(site, factors.a(), factors.b(), 1f, training -> training ? trainingMask : evaluationMask),
                 site.module(), site.alpha(), site.config().useRslora(), minRank, site.config().seed(), trainingMask, evaluationMask);
         adapter.setTrainingRank(r);
         adapter.setEvalRank((int) site.config().option("eval_rank", r));

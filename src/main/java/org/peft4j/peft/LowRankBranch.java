@@ -66,6 +66,24 @@ public final class LowRankBranch {
         @Override default Tensor deltaWeight(Tensor w) { return branch().deltaWeight(); }
     }
 
+    /** The two factors of a branch. */
+    public record Factors(Parameter a, Parameter b) {
+        /**
+         * LoRA's default start, ΔW = 0: A [r, in] Kaiming-uniform (bound 1/√in, as PEFT), B [out, r] = 0,
+         * for variants that support no other {@code init_lora_weights}.
+         */
+        static Factors loraDefault(AdapterSite site) {
+            String init = site.config().init();
+            if (!init.equals("default") && !init.equals("true")) {
+                throw new IllegalArgumentException(site.config().method() + ": init_lora_weights '" + init + "' is not supported (only default)");
+            }
+            int r = site.rank(), in = site.linear().inFeatures();
+            return new Factors(
+                    Parameter.trainable(site.parameterName("lora_A"), Tensor.uniform(site.seed("lora_A"), (float) (1 / Math.sqrt(in)), r, in)),
+                    Parameter.trainable(site.parameterName("lora_B"), Tensor.zeros(site.linear().outFeatures(), r)));
+        }
+    }
+
     private final Parameter a, b;
     private final float scale;
     private final Gate gate;
