@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.peft4j.backend.Plan;
 import org.peft4j.backend.jvm.JvmBackend;
+import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.optim.AdamWOptimizer;
@@ -115,6 +116,15 @@ class DyLoraTest {
                 .withModulesToSave("classifier"), 4);
         model.beforeStep(firstStepWithRank(layers(model).getFirst(), 3));
         AdapterChecks.gradientCheck(ops, model, batch);
+    }
+
+    @Test
+    void layerGradientsAtADrawnRankWithDropoutAndRslora() {
+        Linear layer = Linear.create("layer", 7, 5, true, 3);
+        DyLora.Truncated adapter = (DyLora.Truncated) AdapterChecks.attach(layer,
+                AdapterConfig.of("dylora", R_MAX, ALPHA, QV).withDropout(0.2f).withRslora(true), 12);
+        adapter.beforeStep(firstStepWithRank(adapter, 2));
+        AdapterChecks.layerGradientCheck(ops, layer, 3, 13);
     }
 
     @Test
