@@ -86,6 +86,12 @@ public interface Ops {
     /** {@code dbias += Σ_r dy[r, :]} (the gradient of {@link #addBias}). */
     void biasGradient(Tensor dy, Tensor dbias);
 
+    /**
+     * {@code out[r, :] = x[r, :] ⊙ v} for every row r of the matrix view of x, {@code v [cols]}:
+     * per-column weights such as per-rank gates and masks; out may alias x.
+     */
+    void scaleColumns(Tensor x, Tensor v, Tensor out);
+
     /** {@code dst = src} (same size). */
     void copy(Tensor src, Tensor dst);
 

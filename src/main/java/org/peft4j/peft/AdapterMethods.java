@@ -12,6 +12,8 @@ public final class AdapterMethods {
 
     static {
         register(new Lora());
+        register(new DyLora());
+        register(new Sora());
     }
 
     private static void register(AdapterMethod method) {

@@ -2,12 +2,19 @@ package org.peft4j.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import org.peft4j.backend.Ops;
+import org.peft4j.nn.DropoutSites;
+import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.nn.TrainableModel;
+import org.peft4j.peft.Adapter;
 import org.peft4j.peft.AdapterConfig;
+import org.peft4j.peft.AdapterMethods;
+import org.peft4j.peft.AdapterSite;
 import org.peft4j.peft.PeftModel;
 import org.peft4j.tensor.Tensor;
 import org.peft4j.testing.GradientCheck.Probe;
@@ -18,7 +25,11 @@ public final class AdapterChecks {
 
     /** Moves every trainable value off its initialisation (B = 0 would hide mistakes in A's gradient). */
     public static void perturbTrainable(PeftModel model, long seed, float amount) {
-        for (Parameter p : model.parameters()) {
+        perturbTrainable(model.parameters(), seed, amount);
+    }
+
+    private static void perturbTrainable(List<Parameter> parameters, long seed, float amount) {
+        for (Parameter p : parameters) {
             if (!p.trainable()) continue;
             Tensor noise = Tensor.uniform(seed++, amount, p.value().shape());
             for (int i = 0; i < noise.size(); i++) p.value().put(i, p.value().at(i) + noise.at(i));
@@ -35,6 +46,36 @@ public final class AdapterChecks {
             model.loss(ops, batch);
             model.backward(ops, true);
         }, probes, new GradientCheck.Settings(1e-2, 3e-2, 3e-4, 8, 21));
+    }
+
+    /**
+     * Freezes {@code layer}, attaches {@code config}'s method to it as adapter "default" of module
+     * "layer" and perturbs the adapter's trainable values.
+     */
+    public static Adapter attach(Linear layer, AdapterConfig config, long seed) {
+        layer.parameters().forEach(p -> p.setTrainable(false));
+        Adapter adapter = AdapterMethods.get(config.method()).create(new AdapterSite("default", "layer", layer, config.r(),
+                config.alpha(), config, new HashMap<>(), new DropoutSites(seed)));
+        layer.adapters().add(adapter);
+        perturbTrainable(adapter.parameters(), seed * 31, 0.3f);
+        return adapter;
+    }
+
+    /**
+     * Float64 finite differences of {@code Σ w ⊙ layer(x)} on random x [rows, in] and w, for every
+     * trainable parameter of the layer and for x: gradients of order one, so that the absolute
+     * tolerance cannot hide a wrong term as it can behind a whole model's small gradients.
+     */
+    public static void layerGradientCheck(Ops ops, Linear layer, int rows, long seed) {
+        Tensor x = Tensor.uniform(seed, 1f, rows, layer.inFeatures()), w = Tensor.uniform(seed + 1, 1f, rows, layer.outFeatures());
+        Tensor dx = Tensor.zeros(rows, layer.inFeatures());
+        List<Probe> probes = new ArrayList<>(layer.parameters().stream().filter(Parameter::trainable).map(Probe::of).toList());
+        probes.add(new Probe("x", x, dx));
+        GradientCheck.check(() -> GradientCheck.weightedSum(layer.forward(ops, x), w), () -> {
+            layer.parameters().forEach(Parameter::zeroGrad);
+            layer.forward(ops, x);
+            dx.copyFrom(layer.backward(ops, w));
+        }, probes, GradientCheck.Settings.defaults());
     }
 
     public static double loss(Ops ops, TrainableModel model, TokenBatch batch) {

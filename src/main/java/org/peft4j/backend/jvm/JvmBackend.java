@@ -69,6 +69,7 @@ public final class JvmBackend implements Backend {
     @Override public void axpy(float alpha, Tensor x, Tensor y) { Elementwise.zip(pool, Elementwise.Zip.AXPY, alpha, x, y, y); }
     @Override public void addBias(Tensor x, Tensor bias) { Elementwise.addBias(pool, x, bias); }
     @Override public void biasGradient(Tensor dy, Tensor dbias) { Elementwise.biasGradient(pool, dy, dbias); }
+    @Override public void scaleColumns(Tensor x, Tensor v, Tensor out) { ColumnScaling.apply(pool, x, v, out); }
     @Override public void copy(Tensor src, Tensor dst) { Elementwise.copy(pool, src, dst); }
 
     @Override public void sum(Tensor x, Tensor out) { Reductions.sum(pool, x, out); }
