@@ -19,6 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.peft4j.io.AtomicFiles;
 import org.peft4j.io.DType;
@@ -87,6 +88,7 @@ public final class PeftAdapterFormat {
      * a whole (atomically: a reader sees the old or the new adapter, never a mix).
      */
     public static void save(Path dir, PeftModel model, String adapterName, SaveOptions options) throws IOException {
+        Objects.requireNonNull(options, "save options (task_type, base_model_name_or_path) are null; pass new SaveOptions(null, null) for none");
         PeftModel.AdapterSet set = model.adapters().get(adapterName);
         if (set == null) {
             throw new IllegalArgumentException("no adapter named '" + adapterName + "'; have " + model.adapters().keySet());
