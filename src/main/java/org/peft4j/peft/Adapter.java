@@ -8,7 +8,10 @@ import org.peft4j.tensor.Tensor;
 /** One method's adapter on one Linear: its parameters, its PEFT tensors, and where the math allows a ΔW. */
 public interface Adapter extends LinearAdapter, org.peft4j.train.StepListener {
 
-    /** The tensors to save, by PEFT key relative to the module (e.g. {@code lora_A.weight} → [r, in]). */
+    /**
+     * The tensors to save, by PEFT key relative to the module (e.g. {@code lora_A.weight} → [r, in]):
+     * the live values, so that loading a saved adapter can copy into them.
+     */
     Map<String, Tensor> peftTensors();
 
     /**

@@ -16,7 +16,8 @@ public final class AdapterMethods {
         register(new Sora());
     }
 
-    private static void register(AdapterMethod method) {
+    /** Adds (or replaces) a method under its {@link AdapterMethod#name()}: peft4j's own in the block above, others' from outside. */
+    public static void register(AdapterMethod method) {
         REGISTRY.put(method.name(), method);
     }
 
