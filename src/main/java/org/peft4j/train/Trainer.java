@@ -138,6 +138,11 @@ public final class Trainer {
         return result;
     }
 
+    /** Metrics of {@code evaluator} on the current weights, through this trainer's recorded plans. */
+    public Map<String, Double> evaluate(Evaluator evaluator) {
+        return evaluator.evaluate(backend, plans);
+    }
+
     private long startStep(Checkpoints checkpoints) throws IOException {
         if (!settings.resume()) {
             if (!checkpoints.list().isEmpty()) {
