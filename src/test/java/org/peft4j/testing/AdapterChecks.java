@@ -2,12 +2,19 @@ package org.peft4j.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.function.Predicate;
 import org.peft4j.backend.Ops;
+import org.peft4j.nn.DropoutSites;
+import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.nn.TrainableModel;
+import org.peft4j.peft.Adapter;
 import org.peft4j.peft.AdapterConfig;
+import org.peft4j.peft.AdapterMethods;
+import org.peft4j.peft.AdapterSite;
 import org.peft4j.peft.PeftModel;
 import org.peft4j.tensor.Tensor;
 import org.peft4j.testing.GradientCheck.Probe;
@@ -27,7 +34,12 @@ public final class AdapterChecks {
 
     /** Float64 central differences for every trainable parameter of the adapted tiny model. */
     public static void gradientCheck(Ops ops, PeftModel model, TokenBatch batch) {
-        List<Probe> probes = model.parameters().stream().filter(Parameter::trainable).map(Probe::of).toList();
+        gradientCheck(ops, model, batch, p -> true);
+    }
+
+    /** {@link #gradientCheck(Ops, PeftModel, TokenBatch)} for the trainable parameters {@code which} selects. */
+    public static void gradientCheck(Ops ops, PeftModel model, TokenBatch batch, Predicate<Parameter> which) {
+        List<Probe> probes = model.parameters().stream().filter(Parameter::trainable).filter(which).map(Probe::of).toList();
         assertTrue(!probes.isEmpty(), "the adapter has trainable parameters");
         GradientCheck.check(() -> loss(ops, model, batch), () -> {
             model.parameters().forEach(Parameter::zeroGrad);
@@ -45,6 +57,19 @@ public final class AdapterChecks {
     /** Logits of an evaluation pass, copied. */
     public static float[] logits(Ops ops, TrainableModel model, TokenBatch batch) {
         return model.forward(ops, batch, false).toArray();
+    }
+
+    /**
+     * A frozen Linear {@code "layer"} of {@code out × in} with a bias, and the adapter that
+     * {@code config} (at its rank and alpha) creates on it, attached.
+     */
+    public static Linear adaptedLinear(AdapterConfig config, int in, int out, long seed) {
+        Linear linear = Linear.create("layer", in, out, true, seed);
+        linear.parameters().forEach(p -> p.setTrainable(false));
+        Adapter adapter = AdapterMethods.get(config.method()).create(new AdapterSite("default", "layer", linear,
+                config.r(), config.alpha(), config, new HashMap<>(), new DropoutSites(seed)));
+        linear.adapters().add(adapter);
+        return linear;
     }
 
     /** A model with {@code config} attached as adapter "default", parameters perturbed. */
