@@ -13,6 +13,7 @@ public final class AdapterMethods {
     static {
         register(new Lora());
         register(new Dora());
+        register(new Vera());
     }
 
     private static void register(AdapterMethod method) {
