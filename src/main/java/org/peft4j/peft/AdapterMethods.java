@@ -14,6 +14,7 @@ public final class AdapterMethods {
         register(new Lora());
         register(new Dora());
         register(new Vera());
+        register(new Nola());
     }
 
     private static void register(AdapterMethod method) {

@@ -15,7 +15,7 @@ import org.peft4j.tensor.Tensor;
  * </pre>
  * A factor the method keeps fixed is a frozen branch parameter. A computed factor is a branch
  * parameter with a gradient buffer that is zeroed before each backward and never given to the
- * optimizer: {@link #parameters()} lists θ only.
+ * optimizer: {@link #parameters()} lists the method's own parameters, never the computed factors.
  */
 abstract class DerivedLowRank implements Adapter {
     protected final LowRankBranch branch;
