@@ -15,6 +15,7 @@ public final class AdapterMethods {
         register(new Dora());
         register(new Vera());
         register(new Nola());
+        register(new RandLora());
     }
 
     private static void register(AdapterMethod method) {
