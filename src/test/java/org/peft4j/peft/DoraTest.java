@@ -105,6 +105,11 @@ class DoraTest {
     }
 
     @Test
+    void recordedPlanReplaysTheStepWithNewParameters() {
+        AdapterChecks.planReplaysTheStep(ops, AdapterChecks.adapted(AdapterConfig.of("dora", 2, 4, QV).withDropout(0.2f).withOption("dora_norm_gradient", true), 9), batch, 10);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForwardAndUnmergeRestoresTheBase() {
         PeftModel model = AdapterChecks.adapted(AdapterConfig.of("dora", 2, 4, QV), 6);
         Tensor w = ((DenseWeight) model.linears().get("encoder.layer.0.attention.self.query").weight()).dense();

@@ -69,6 +69,11 @@ class NolaTest {
     }
 
     @Test
+    void recordedPlanReplaysTheStepWithNewParameters() {
+        AdapterChecks.planReplaysTheStep(ops, AdapterChecks.adapted(AdapterConfig.of("nola", 2, 4, TARGETS).withOption("num_basis", 5).withDropout(0.2f), 9), batch, 10);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForward() {
         PeftModel model = AdapterChecks.adapted(AdapterConfig.of("nola", 2, 4, TARGETS).withOption("num_basis", 6), 8);
         float[] adapted = AdapterChecks.logits(ops, model, batch);

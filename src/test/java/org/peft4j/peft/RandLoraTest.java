@@ -109,6 +109,11 @@ class RandLoraTest {
     }
 
     @Test
+    void recordedPlanReplaysTheStepWithNewParameters() {
+        AdapterChecks.planReplaysTheStep(ops, AdapterChecks.adapted(AdapterConfig.of("randlora", 2, 4, MIXED).withDropout(0.2f), 9), batch, 10);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForward() {
         PeftModel model = AdapterChecks.adapted(AdapterConfig.of("randlora", 2, 4, MIXED), 8);
         float[] adapted = AdapterChecks.logits(ops, model, batch);

@@ -98,6 +98,11 @@ class VeraTest {
     }
 
     @Test
+    void recordedPlanReplaysTheStepWithNewParameters() {
+        AdapterChecks.planReplaysTheStep(ops, AdapterChecks.adapted(AdapterConfig.of("vera", 2, 1, MIXED).withDropout(0.2f), 9), batch, 10);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForward() {
         PeftModel model = AdapterChecks.adapted(AdapterConfig.of("vera", 2, 1, MIXED), 8);
         float[] adapted = AdapterChecks.logits(ops, model, batch);

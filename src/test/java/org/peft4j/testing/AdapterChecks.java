@@ -1,11 +1,14 @@
 package org.peft4j.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.function.Predicate;
 import org.peft4j.backend.Ops;
+import org.peft4j.backend.Plan;
 import org.peft4j.nn.DropoutSites;
 import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
@@ -47,6 +50,33 @@ public final class AdapterChecks {
             model.loss(ops, batch);
             model.backward(ops, true);
         }, probes, new GradientCheck.Settings(1e-2, 3e-2, 3e-4, 8, 21));
+    }
+
+    /**
+     * Records one training step (zero gradients, forward, loss, backward) as a {@link Plan}, moves
+     * the parameters, replays the plan and requires exactly the loss and gradients of the same step
+     * run directly: nothing the adapter computes may be fixed at record time.
+     */
+    public static void planReplaysTheStep(Ops ops, PeftModel model, TokenBatch batch, long seed) {
+        List<Parameter> trainable = model.parameters().stream().filter(Parameter::trainable).toList();
+        Tensor[] loss = new Tensor[1];
+        Plan plan = Plan.record(recorder -> {
+            for (Parameter p : trainable) recorder.fill(p.grad(), 0f);
+            model.forward(recorder, batch, true);
+            loss[0] = model.loss(recorder, batch);
+            model.backward(recorder, true);
+        });
+        perturbTrainable(model, seed, 0.2f);
+        plan.run(ops);
+        float replayedLoss = loss[0].at(0);
+        List<float[]> replayed = trainable.stream().map(p -> p.grad().toArray()).toList();
+        trainable.forEach(Parameter::zeroGrad);
+        double direct = loss(ops, model, batch);
+        model.backward(ops, true);
+        assertEquals(direct, replayedLoss, 0.0, "loss of the replayed plan");
+        for (int i = 0; i < trainable.size(); i++) {
+            assertArrayEquals(trainable.get(i).grad().toArray(), replayed.get(i), 0f, trainable.get(i).name() + " gradient of the replayed plan");
+        }
     }
 
     public static double loss(Ops ops, TrainableModel model, TokenBatch batch) {
