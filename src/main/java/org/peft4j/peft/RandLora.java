@@ -26,7 +26,7 @@ import org.peft4j.tensor.Tensor;
  * variants are not implemented.
  *
  * <p>PEFT keys: {@code randlora_lambda}, {@code randlora_gamma} per module, and {@code randlora_A},
- * {@code randlora_B} once per model ({@link #sharedPeftTensors}; PEFT draws with torch's generator,
+ * {@code randlora_B} once per model ({@link Layer#sharedPeftTensors}; PEFT draws with torch's generator,
  * so they are to be saved, {@code save_projection = true}).
  */
 public final class RandLora implements AdapterMethod {
@@ -50,7 +50,8 @@ public final class RandLora implements AdapterMethod {
         int n = bases.count(), small = Math.min(in, out);
         Parameter lambda = Parameter.trainable(site.parameterName("randlora_lambda"), Tensor.zeros(r, n));
         Parameter gamma = Parameter.trainable(site.parameterName("randlora_gamma"), Tensor.zeros(n, small).fill(1f / Math.max(n, small)));
-        Parameter scaled = Parameter.trainable(site.parameterName("randlora_scaled_A"), Tensor.zeros(bases.inputIsSmaller() ? n * r : out, bases.inputIsSmaller() ? in : n * r));
+        Parameter scaled = Parameter.trainable(site.parameterName("randlora_scaled_A"),
+                bases.inputIsSmaller() ? Tensor.zeros(n * r, in) : Tensor.zeros(out, n * r));
         Parameter fixed = Parameter.frozen(site.parameterName("randlora_bases"), bases.fixed());
         LowRankBranch branch = bases.inputIsSmaller()
                 ? new LowRankBranch(site, scaled, fixed, site.alpha() / r)
@@ -113,6 +114,7 @@ public final class RandLora implements AdapterMethod {
         private final SharedProjections projections;
         private final Buffers buffers;
         private final RowSums rowSums;
+        /** I [n, n], for transposing γ and its gradient where in > out; null otherwise. */
         private final Tensor identity;
 
         Layer(AdapterSite site, LowRankBranch branch, Parameter lambda, Parameter gamma, Bases bases, SharedProjections projections) {
@@ -124,8 +126,8 @@ public final class RandLora implements AdapterMethod {
             this.buffers = new Buffers(site.module() + "." + site.adapterName() + ".randlora");
             int n = bases.count(), small = gamma.value().cols();
             this.rowSums = new RowSums(small);
-            this.identity = Tensor.zeros(n, n).named("identity" + n);
-            for (int b = 0; b < n; b++) identity.put(b * n + b, 1f);
+            this.identity = bases.inputIsSmaller() ? null : Tensor.zeros(n, n).named("identity" + n);
+            for (int b = 0; identity != null && b < n; b++) identity.put(b * n + b, 1f);
         }
 
         @Override

@@ -18,7 +18,7 @@ import org.peft4j.tensor.Tensor;
  * {@code d_initial} is an option (default 0.1, PEFT's). VeRA has no scaling: lora_alpha is unused.
  *
  * <p>PEFT keys: {@code vera_lambda_b}, {@code vera_lambda_d} per module, and {@code vera_A},
- * {@code vera_B} once per model ({@link #sharedPeftTensors}, PEFT's {@code base_model.vera_A} with
+ * {@code vera_B} once per model ({@link Layer#sharedPeftTensors}, PEFT's {@code base_model.vera_A} with
  * {@code save_projection = true}: PEFT draws with torch's generator, so the projections must be
  * saved rather than re-derived from the key).
  */
