@@ -95,6 +95,15 @@ public interface Ops {
     /** {@code dst = src} (same size). */
     void copy(Tensor src, Tensor dst);
 
+    /**
+     * {@code out = diag(rowScale)·x·diag(colScale)}, i.e. {@code out[i, j] = rowScale[i]·x[i, j]·colScale[j]}
+     * over the matrix view of x; a null scale counts as all ones. {@code out} may alias x.
+     */
+    void diagonalScale(Tensor rowScale, Tensor x, Tensor colScale, Tensor out);
+
+    /** {@code out = 1/√x} (same size); out may alias x. */
+    void rsqrt(Tensor x, Tensor out);
+
     // ---- reductions (into one-element tensors, so that they can be recorded) ---------------
 
     /** {@code out[0] = Σ x}. */

@@ -20,6 +20,12 @@ public interface Adapter extends LinearAdapter, org.peft4j.train.StepListener {
      */
     Tensor deltaWeight(Tensor w);
 
+    /**
+     * Tensors every module of this adapter shares, by PEFT key relative to the model root (VeRA's
+     * {@code vera_A}, {@code vera_B}): saved once, as {@code base_model.<key>}. Empty for most methods.
+     */
+    default Map<String, Tensor> sharedPeftTensors() { return Map.of(); }
+
     /** Switches training-only behaviour (dropout) before a pass is recorded. */
     default void setTraining(boolean training) {}
 

@@ -55,6 +55,14 @@ public record AdapterConfig(String method, int r, float alpha, float dropout, Ta
         return v == null ? fallback : ((Number) v).doubleValue();
     }
 
+    /** A true/false option with its default; any other value is an error naming the option. */
+    public boolean option(String key, boolean fallback) {
+        Object v = options.get(key);
+        if (v == null) return fallback;
+        if (v instanceof Boolean b) return b;
+        throw new IllegalArgumentException("option " + key + " must be true or false, got " + v);
+    }
+
     private static <T> T pattern(Map<String, T> patterns, String module, T fallback) {
         for (Map.Entry<String, T> e : patterns.entrySet()) {
             if (TargetModules.matchesName(List.of(e.getKey()), module) || module.matches(e.getKey())) return e.getValue();

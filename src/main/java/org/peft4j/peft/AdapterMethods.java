@@ -14,6 +14,10 @@ public final class AdapterMethods {
         register(new Lora());
         register(new DyLora());
         register(new Sora());
+        register(new Dora());
+        register(new Vera());
+        register(new Nola());
+        register(new RandLora());
     }
 
     /** Adds (or replaces) a method under its {@link AdapterMethod#name()}: peft4j's own in the block above, others' from outside. */

@@ -24,6 +24,11 @@ public final class Lora implements AdapterMethod {
 
     @Override
     public Adapter create(AdapterSite site) {
+        return new Additive(branch(site));
+    }
+
+    /** The initialised low-rank branch of {@code site}, shared with variants that build on LoRA (DoRA). */
+    static LowRankBranch branch(AdapterSite site) {
         int r = site.rank(), in = site.linear().inFeatures(), out = site.linear().outFeatures();
         Tensor a, b;
         switch (site.config().init()) {
@@ -43,8 +48,8 @@ public final class Lora implements AdapterMethod {
             default -> throw new IllegalArgumentException("init_lora_weights '" + site.config().init()
                     + "' is not one of default, gaussian, pissa");
         }
-        return new Additive(new LowRankBranch(site, Parameter.trainable(site.parameterName("lora_A"), a),
-                Parameter.trainable(site.parameterName("lora_B"), b), site.scaling()));
+        return new LowRankBranch(site, Parameter.trainable(site.parameterName("lora_A"), a),
+                Parameter.trainable(site.parameterName("lora_B"), b), site.scaling());
     }
 
     /** PiSSA factors from the top-r SVD of the base weight, which is replaced by its residual. */

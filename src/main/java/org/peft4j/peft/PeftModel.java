@@ -36,6 +36,13 @@ public final class PeftModel implements AdaptableModel, StepListener {
         public long trainableParameterCount() {
             return byModule.values().stream().mapToLong(Adapter::trainableParameterCount).sum();
         }
+
+        /** The tensors shared by all modules ({@link Adapter#sharedPeftTensors}), once each. */
+        public Map<String, Tensor> sharedPeftTensors() {
+            Map<String, Tensor> shared = new LinkedHashMap<>();
+            for (Adapter a : byModule.values()) shared.putAll(a.sharedPeftTensors());
+            return shared;
+        }
     }
 
     private final AdaptableModel base;

@@ -1,11 +1,15 @@
 package org.peft4j.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Predicate;
 import org.peft4j.backend.Ops;
+import org.peft4j.backend.Plan;
 import org.peft4j.nn.DropoutSites;
 import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
@@ -38,7 +42,12 @@ public final class AdapterChecks {
 
     /** Float64 central differences for every trainable parameter of the adapted tiny model. */
     public static void gradientCheck(Ops ops, PeftModel model, TokenBatch batch) {
-        List<Probe> probes = model.parameters().stream().filter(Parameter::trainable).map(Probe::of).toList();
+        gradientCheck(ops, model, batch, p -> true);
+    }
+
+    /** {@link #gradientCheck(Ops, PeftModel, TokenBatch)} for the trainable parameters {@code which} selects. */
+    public static void gradientCheck(Ops ops, PeftModel model, TokenBatch batch, Predicate<Parameter> which) {
+        List<Probe> probes = model.parameters().stream().filter(Parameter::trainable).filter(which).map(Probe::of).toList();
         assertTrue(!probes.isEmpty(), "the adapter has trainable parameters");
         GradientCheck.check(() -> loss(ops, model, batch), () -> {
             model.parameters().forEach(Parameter::zeroGrad);
@@ -78,6 +87,33 @@ public final class AdapterChecks {
         }, probes, GradientCheck.Settings.defaults());
     }
 
+    /**
+     * Records one training step (zero gradients, forward, loss, backward) as a {@link Plan}, moves
+     * the parameters, replays the plan and requires exactly the loss and gradients of the same step
+     * run directly: nothing the adapter computes may be fixed at record time.
+     */
+    public static void planReplaysTheStep(Ops ops, PeftModel model, TokenBatch batch, long seed) {
+        List<Parameter> trainable = model.parameters().stream().filter(Parameter::trainable).toList();
+        Tensor[] loss = new Tensor[1];
+        Plan plan = Plan.record(recorder -> {
+            for (Parameter p : trainable) recorder.fill(p.grad(), 0f);
+            model.forward(recorder, batch, true);
+            loss[0] = model.loss(recorder, batch);
+            model.backward(recorder, true);
+        });
+        perturbTrainable(model, seed, 0.2f);
+        plan.run(ops);
+        float replayedLoss = loss[0].at(0);
+        List<float[]> replayed = trainable.stream().map(p -> p.grad().toArray()).toList();
+        trainable.forEach(Parameter::zeroGrad);
+        double direct = loss(ops, model, batch);
+        model.backward(ops, true);
+        assertEquals(direct, replayedLoss, 0.0, "loss of the replayed plan");
+        for (int i = 0; i < trainable.size(); i++) {
+            assertArrayEquals(trainable.get(i).grad().toArray(), replayed.get(i), 0f, trainable.get(i).name() + " gradient of the replayed plan");
+        }
+    }
+
     public static double loss(Ops ops, TrainableModel model, TokenBatch batch) {
         model.forward(ops, batch, true);
         return model.loss(ops, batch).at(0);
@@ -86,6 +122,19 @@ public final class AdapterChecks {
     /** Logits of an evaluation pass, copied. */
     public static float[] logits(Ops ops, TrainableModel model, TokenBatch batch) {
         return model.forward(ops, batch, false).toArray();
+    }
+
+    /**
+     * A frozen Linear {@code "layer"} of {@code out × in} with a bias, and the adapter that
+     * {@code config} (at its rank and alpha) creates on it, attached.
+     */
+    public static Linear adaptedLinear(AdapterConfig config, int in, int out, long seed) {
+        Linear linear = Linear.create("layer", in, out, true, seed);
+        linear.parameters().forEach(p -> p.setTrainable(false));
+        Adapter adapter = AdapterMethods.get(config.method()).create(new AdapterSite("default", "layer", linear,
+                config.r(), config.alpha(), config, new HashMap<>(), new DropoutSites(seed)));
+        linear.adapters().add(adapter);
+        return linear;
     }
 
     /** A model with {@code config} attached as adapter "default", parameters perturbed. */

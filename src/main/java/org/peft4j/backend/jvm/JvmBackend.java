@@ -72,6 +72,13 @@ public final class JvmBackend implements Backend {
     @Override public void scaleColumns(Tensor x, Tensor v, Tensor out) { ColumnScaling.apply(pool, x, v, out); }
     @Override public void copy(Tensor src, Tensor dst) { Elementwise.copy(pool, src, dst); }
 
+    @Override
+    public void diagonalScale(Tensor rowScale, Tensor x, Tensor colScale, Tensor out) {
+        Scaling.diagonal(pool, rowScale, x, colScale, out);
+    }
+
+    @Override public void rsqrt(Tensor x, Tensor out) { Scaling.rsqrt(pool, x, out); }
+
     @Override public void sum(Tensor x, Tensor out) { Reductions.sum(pool, x, out); }
     @Override public void sumOfSquares(Tensor x, Tensor out) { Reductions.sumOfSquares(pool, x, out); }
     @Override public void max(Tensor x, Tensor out) { Reductions.max(pool, x, out); }

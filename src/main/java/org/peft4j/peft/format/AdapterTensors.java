@@ -10,7 +10,6 @@ import java.util.Set;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.StateDictMismatchException;
 import org.peft4j.peft.PeftModel;
-import org.peft4j.peft.SharedTensors;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -18,7 +17,7 @@ import org.peft4j.tensor.Tensor;
  * from and loaded into. As PEFT's {@code get_peft_model_state_dict} writes them, adapter name removed:
  * <pre>
  *   base_model.model.&lt;module&gt;.&lt;peftTensors key&gt;   per layer: lora_A.weight, lora_magnitude_vector, vera_lambda_b
- *   base_model.&lt;sharedTensors key&gt;                shared by every layer: vera_A, vera_B
+ *   base_model.&lt;sharedPeftTensors key&gt;                shared by every layer: vera_A, vera_B
  *   base_model.model.&lt;parameter&gt;                   modules_to_save: classifier.weight, classifier.bias
  * </pre>
  * PEFT holds a modules_to_save copy as {@code classifier.modules_to_save.<adapter>.weight} in
@@ -38,9 +37,7 @@ final class AdapterTensors {
         AdapterTensors out = new AdapterTensors();
         set.byModule().forEach((module, adapter) -> {
             adapter.peftTensors().forEach((key, t) -> out.put(MODEL_PREFIX + module + "." + key, t));
-            if (adapter instanceof SharedTensors shared) {
-                shared.sharedTensors().forEach((key, t) -> out.share(TUNER_PREFIX + key, t));
-            }
+            adapter.sharedPeftTensors().forEach((key, t) -> out.share(TUNER_PREFIX + key, t));
         });
         for (String module : set.config().modulesToSave()) {
             for (Parameter p : model.modulesToSave(module)) out.put(MODEL_PREFIX + p.name(), p.value());

@@ -9,7 +9,6 @@ import org.peft4j.peft.AdapterMethod;
 import org.peft4j.peft.AdapterMethods;
 import org.peft4j.peft.AdapterSite;
 import org.peft4j.peft.LowRankBranch;
-import org.peft4j.peft.SharedTensors;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -37,7 +36,7 @@ final class SharedALora implements AdapterMethod {
         return new Layer(new LowRankBranch(site, a, b, site.scaling() * (float) site.config().option("gain", 1)));
     }
 
-    record Layer(LowRankBranch branch) implements Adapter, SharedTensors {
+    record Layer(LowRankBranch branch) implements Adapter {
         @Override public List<Parameter> parameters() { return List.of(branch.b()); }
         @Override public void forward(Ops ops, Tensor x, Tensor y) { branch.forward(ops, x, y); }
 
@@ -50,6 +49,6 @@ final class SharedALora implements AdapterMethod {
         @Override public void addInputGradient(Ops ops, Tensor dx) { branch.addInputGradient(ops, dx); }
         @Override public Tensor deltaWeight(Tensor w) { return branch.deltaWeight(); }
         @Override public Map<String, Tensor> peftTensors() { return Map.of("shared_lora_B.weight", branch.b().value()); }
-        @Override public Map<String, Tensor> sharedTensors() { return Map.of("shared_A", branch.a().value()); }
+        @Override public Map<String, Tensor> sharedPeftTensors() { return Map.of("shared_A", branch.a().value()); }
     }
 }
