@@ -12,6 +12,7 @@ public final class AdapterMethods {
 
     static {
         register(new Lora());
+        register(new LoraXs());
     }
 
     private static void register(AdapterMethod method) {

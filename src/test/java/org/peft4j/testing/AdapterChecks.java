@@ -1,9 +1,13 @@
 package org.peft4j.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.peft4j.backend.Ops;
+import org.peft4j.nn.DenseWeight;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.nn.TrainableModel;
@@ -53,5 +57,24 @@ public final class AdapterChecks {
         model.addAdapter("default", config);
         perturbTrainable(model, seed * 31, 0.3f);
         return model;
+    }
+
+    /**
+     * Merging the active adapter gives the unmerged forward within {@code tol}, with no adapter left
+     * running; unmerging restores the adapted layers' weights and the adapted forward.
+     */
+    public static void mergeMatchesUnmerged(Ops ops, PeftModel model, TokenBatch batch, float tol) {
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (String module : model.adapters().get(model.activeAdapter()).byModule().keySet()) {
+            weights.put(module, ((DenseWeight) model.linears().get(module).weight()).dense().toArray());
+        }
+        float[] adapted = logits(ops, model, batch);
+        model.merge();
+        assertTrue(model.linears().values().stream().allMatch(l -> l.adapters().isEmpty()), "merged adapters no longer run");
+        assertArrayEquals(adapted, logits(ops, model, batch), tol, "merged forward");
+        model.unmerge();
+        weights.forEach((module, w) -> assertArrayEquals(w, ((DenseWeight) model.linears().get(module).weight()).dense().toArray(),
+                1e-6f, module + " after unmerge"));
+        assertArrayEquals(adapted, logits(ops, model, batch), tol, "unmerged forward");
     }
 }
