@@ -13,6 +13,7 @@ public final class AdapterMethods {
     static {
         register(new Lora());
         register(new LoraXs());
+        register(new LoraSb());
     }
 
     private static void register(AdapterMethod method) {
