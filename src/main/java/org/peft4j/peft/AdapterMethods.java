@@ -14,6 +14,7 @@ public final class AdapterMethods {
         register(new Lora());
         register(new LoraXs());
         register(new LoraSb());
+        register(new Loldu());
     }
 
     private static void register(AdapterMethod method) {
