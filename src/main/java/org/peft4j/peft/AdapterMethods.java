@@ -15,6 +15,7 @@ public final class AdapterMethods {
         register(new LoraXs());
         register(new LoraSb());
         register(new Loldu());
+        register(new SvFit());
     }
 
     private static void register(AdapterMethod method) {
