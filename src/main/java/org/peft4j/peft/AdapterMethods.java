@@ -16,6 +16,7 @@ public final class AdapterMethods {
         register(new LoraSb());
         register(new Loldu());
         register(new SvFit());
+        register(new Salt());
     }
 
     private static void register(AdapterMethod method) {

@@ -41,7 +41,7 @@ class SvFitTest {
         assertAllClose(Arrays.copyOf(sigma, 3), trained, 1e-5, 0, "σ' starts at the top-3 singular values");
         assertAllClose(MatrixReference.values(MatrixReference.truncated(original, 3)), branch.deltaWeight().toArray(), 1e-4, 1e-7,
                 "U_r·diag(σ')·V_rᵀ = W_r");
-        assertAllClose(Arrays.copyOfRange(sigma, 3, 6), Arrays.copyOf(toFloats(MatrixReference.singularValues(w)), 3), 1e-4, 1e-7,
+        assertAllClose(Arrays.copyOfRange(sigma, 3, 6), Arrays.copyOf(MatrixReference.floats(MatrixReference.singularValues(w)), 3), 1e-4, 1e-7,
                 "the residual W_e keeps the remaining singular values");
     }
 
@@ -81,11 +81,5 @@ class SvFitTest {
 
     private static Tensor sigma(Adapter adapter) {
         return ((FrozenBasisBranch.Diagonal) ((FrozenBasisBranch.Additive) adapter).branches().get(0).core()).c().value();
-    }
-
-    private static float[] toFloats(double[] v) {
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = (float) v[i];
-        return out;
     }
 }

@@ -24,7 +24,11 @@ public final class MatrixReference {
 
     /** Row-major values of {@code m}, rounded to float32 (a computed result to compare). */
     public static float[] floats(RealMatrix m) {
-        double[] v = values(m);
+        return floats(values(m));
+    }
+
+    /** {@code v} rounded to float32. */
+    public static float[] floats(double[] v) {
         float[] out = new float[v.length];
         for (int i = 0; i < v.length; i++) out[i] = (float) v[i];
         return out;
