@@ -17,6 +17,7 @@ public final class AdapterMethods {
         register(new Loldu());
         register(new SvFit());
         register(new Salt());
+        register(new Hydra());
     }
 
     private static void register(AdapterMethod method) {

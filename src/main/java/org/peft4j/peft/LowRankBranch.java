@@ -26,17 +26,24 @@ public final class LowRankBranch {
     private boolean training = true;
 
     public LowRankBranch(AdapterSite site, Parameter a, Parameter b, float scale) {
-        if (a.value().dim(1) != site.linear().inFeatures() || b.value().dim(0) != site.linear().outFeatures()
-                || a.value().dim(0) != b.value().dim(1)) {
+        this(site, "lora", a, b, scale, site.linear().inFeatures());
+    }
+
+    /**
+     * A branch named {@code name} (for its dropout and buffers) reading inputs of width {@code in}:
+     * the layer input for LoRA, the layer output for Hydra's sequential branch.
+     */
+    public LowRankBranch(AdapterSite site, String name, Parameter a, Parameter b, float scale, int in) {
+        if (a.value().dim(1) != in || b.value().dim(0) != site.linear().outFeatures() || a.value().dim(0) != b.value().dim(1)) {
             throw new IllegalArgumentException(site.module() + ": low-rank factors A" + java.util.Arrays.toString(a.value().shape())
-                    + " and B" + java.util.Arrays.toString(b.value().shape()) + " do not fit a layer "
-                    + site.linear().outFeatures() + "×" + site.linear().inFeatures());
+                    + " and B" + java.util.Arrays.toString(b.value().shape()) + " do not map " + in + " inputs to "
+                    + site.linear().outFeatures() + " outputs");
         }
         this.a = a;
         this.b = b;
         this.scale = scale;
-        this.dropout = site.config().dropout() > 0 ? site.dropoutSites().create(site.module() + ".lora_dropout", site.config().dropout()) : null;
-        this.buffers = new Buffers(site.module() + "." + site.adapterName());
+        this.dropout = site.config().dropout() > 0 ? site.dropoutSites().create(site.module() + "." + name + "_dropout", site.config().dropout()) : null;
+        this.buffers = new Buffers(site.module() + "." + name + "." + site.adapterName());
     }
 
     public Parameter a() { return a; }
