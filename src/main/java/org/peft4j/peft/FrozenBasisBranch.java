@@ -92,7 +92,7 @@ final class FrozenBasisBranch {
                 ops.axpy(1f, product, z.grad());
             }
             if (k.grad() != null) {
-                Tensor sum = buffers.get("Σ", 1);
+                Tensor sum = buffers.get("dk", 1);
                 ops.mul(z.value(), dc, product);
                 ops.sum(product, sum);
                 ops.axpy(1f, sum, k.grad());

@@ -19,9 +19,9 @@ import org.peft4j.tensor.Tensor;
  *       residual W_res, so the layer starts at W up to float32 rounding;</li>
  *   <li>{@code zeros}: z = 0, k = α/r and the base is left as it is, so ΔW = 0.</li>
  * </ul>
- * r + 1 values train per layer. Saved with the official names: {@code lora_A.weight} (U_r
- * [r, in]), {@code lora_B.weight} (P·L_r [out, r], the official L_r with P applied),
- * {@code vector_z.weight} [r] and {@code scaling_factor.weight} [1].
+ * r + 1 values train per layer. Saved under the official parameter names: {@code lora_A} (U_r
+ * [r, in]), {@code lora_B} (P·L_r [out, r]: the official L_r with its separate P applied),
+ * {@code vector_z} [r] and {@code scaling_factor} [1].
  */
 public final class Loldu implements AdapterMethod {
     @Override public String name() { return "loldu"; }
@@ -46,7 +46,7 @@ public final class Loldu implements AdapterMethod {
         Parameter k = Parameter.trainable(site.parameterName("scaling_factor"), Tensor.of(new float[] {site.scaling()}, 1));
         FrozenBasisBranch branch = new FrozenBasisBranch(site, "lora", upper, lower, new FrozenBasisBranch.ScaledDiagonal(z, k), 1f);
         Adapters.subtract(w, branch.deltaWeight());
-        return new FrozenBasisBranch.Additive(List.of(branch), Map.of("lora_A.weight", upper, "lora_B.weight", lower,
-                "vector_z.weight", z.value(), "scaling_factor.weight", k.value()));
+        return new FrozenBasisBranch.Additive(List.of(branch), Map.of("lora_A", upper, "lora_B", lower,
+                "vector_z", z.value(), "scaling_factor", k.value()));
     }
 }

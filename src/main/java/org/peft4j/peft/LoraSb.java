@@ -42,10 +42,11 @@ public final class LoraSb implements AdapterMethod {
         /** {@code −η·Ḡ}: a plain gradient step. */
         GRADIENT;
 
-        Tensor of(Tensor gradient, float learningRate) {
+        Tensor of(String module, Tensor gradient, float learningRate) {
             Tensor update = Tensor.zeros(gradient.shape());
             for (int i = 0; i < update.size(); i++) {
                 float g = gradient.at(i);
+                if (!Float.isFinite(g)) throw new IllegalArgumentException("the gradient of " + module + " holds " + g + " at " + i);
                 update.put(i, -learningRate * (this == SIGN ? Math.signum(g) : g));
             }
             return update;
@@ -123,7 +124,7 @@ public final class LoraSb implements AdapterMethod {
             FrozenBasisBranch branch = latent.branches().get(0);
             Tensor g = gradients.get(module);
             Shapes.require("LoRA-SB initialisation", "gradient of " + module, g, branch.b().dim(0), branch.a().dim(1));
-            Svd svd = Svd.top(update.of(g, learningRate), branch.rank());
+            Svd svd = Svd.top(update.of(module, g, learningRate), branch.rank());
             branch.b().copyFrom(svd.u());
             branch.a().copyFrom(svd.vt());
             ((FrozenBasisBranch.Dense) branch.core()).r().value().copyFrom(Adapters.diagonal(svd.s(), 1f / branch.scale()));

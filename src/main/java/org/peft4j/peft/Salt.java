@@ -24,9 +24,10 @@ import org.peft4j.tensor.Tensor;
  * singular-value matrix (which also clips negative entries of X·Y) and returns the norms of both
  * updates as an extra loss; here the update stays linear, so it runs as two low-rank paths and
  * merges exactly, and no loss term is added.
- * <p>Saved as the official {@code trainable_scale_A}, {@code trainable_shift_B}, {@code trainable_X}
- * and {@code trainable_Y} plus the frozen bases {@code salt_top_A/B.weight} (V_rᵀ, U_r) and
- * {@code salt_residual_A/B.weight} (V_⊥ᵀ, U_⊥), and {@code salt_S} (σ_r).
+ * <p>Saved under the official parameter names {@code trainable_scale_A}, {@code trainable_shift_B},
+ * {@code trainable_X} and {@code trainable_Y}, with the frozen bases the official code recomputes:
+ * {@code salt_top_A} (V_rᵀ), {@code salt_top_B} (U_r), {@code salt_residual_A} (V_⊥ᵀ),
+ * {@code salt_residual_B} (U_⊥) and {@code salt_S} (σ_r).
  */
 public final class Salt implements AdapterMethod {
     @Override public String name() { return "salt"; }
@@ -47,7 +48,7 @@ public final class Salt implements AdapterMethod {
                 new FrozenBasisBranch.ScaleShift(scale, shift, sigma), 1f);
         branches.add(top);
         tensors.putAll(Map.of("trainable_scale_A", scale.value(), "trainable_shift_B", shift.value(), "salt_S", sigma,
-                "salt_top_A.weight", top.a(), "salt_top_B.weight", top.b()));
+                "salt_top_A", top.a(), "salt_top_B", top.b()));
         if (k > r) {
             Parameter x = Parameter.trainable(site.parameterName("trainable_X"),
                     Tensor.uniform(site.seed("trainable_X"), (float) Math.sqrt(6.0 / q), k - r, q));
@@ -56,7 +57,7 @@ public final class Salt implements AdapterMethod {
                     Adapters.columns(svd.u(), r, k), new FrozenBasisBranch.LowRank(x, y), 1f);
             branches.add(residual);
             tensors.putAll(Map.of("trainable_X", x.value(), "trainable_Y", y.value(),
-                    "salt_residual_A.weight", residual.a(), "salt_residual_B.weight", residual.b()));
+                    "salt_residual_A", residual.a(), "salt_residual_B", residual.b()));
         }
         return new FrozenBasisBranch.Additive(branches, tensors);
     }

@@ -161,6 +161,11 @@ class LoraSbTest {
         Map<String, Tensor> misshapen = new LinkedHashMap<>();
         for (String m : model.adapters().get("sb").byModule().keySet()) misshapen.put(m, Tensor.zeros(8, 7));
         assertThrows(ShapeException.class, () -> LoraSb.initializeFromGradients(model, "sb", misshapen, 0.1f, LoraSb.FirstUpdate.SIGN));
+        Map<String, Tensor> diverged = new LinkedHashMap<>();
+        for (String m : model.adapters().get("sb").byModule().keySet()) diverged.put(m, Tensor.zeros(8, 8).fill(Float.NaN));
+        IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+                () -> LoraSb.initializeFromGradients(model, "sb", diverged, 0.1f, LoraSb.FirstUpdate.GRADIENT));
+        assertTrue(nan.getMessage().contains("NaN"), nan.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LoraSb.accumulateGradients(ops, model, "sb", List.of()));
         assertFalse(model.parameters().stream().filter(p -> p.name().endsWith(".query.weight")).anyMatch(Parameter::trainable),
                 "the base weights are frozen again after a failed accumulation");
