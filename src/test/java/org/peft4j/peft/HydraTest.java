@@ -68,6 +68,11 @@ class HydraTest {
     }
 
     @Test
+    void aRecordedPlanReplaysTheDirectPass() {
+        AdapterChecks.planMatchesDirect(ops, AdapterChecks.adapted(hydra(2, 3).withDropout(0.2f), 6), batch);
+    }
+
+    @Test
     void mergeAddsTheParallelUpdateAndTheSequentialUpdateThroughW0() {
         AdapterChecks.mergeMatchesUnmerged(ops, AdapterChecks.adapted(hydra(2, 3), 5), batch, 1e-5f);
     }

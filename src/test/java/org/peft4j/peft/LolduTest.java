@@ -96,6 +96,11 @@ class LolduTest {
     }
 
     @Test
+    void aRecordedPlanReplaysTheDirectPass() {
+        AdapterChecks.planMatchesDirect(ops, AdapterChecks.adapted(AdapterConfig.of("loldu", 3, 6, TARGETS).withDropout(0.2f), 6), batch);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForward() {
         AdapterChecks.mergeMatchesUnmerged(ops, AdapterChecks.adapted(AdapterConfig.of("loldu", 3, 6, TARGETS), 5), batch, 1e-5f);
     }

@@ -133,6 +133,13 @@ class LoraSbTest {
     }
 
     @Test
+    void aRecordedPlanReplaysTheDirectPass() {
+        PeftModel model = initialised(0.1f, AdapterConfig.of("lora-sb", 2, 4, TARGETS).withDropout(0.2f), 6);
+        AdapterChecks.perturbTrainable(model, 60, 0.3f);
+        AdapterChecks.planMatchesDirect(ops, model, batch);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForward() {
         PeftModel model = initialised(0f, AdapterConfig.of("lora-sb", 2, 4, TARGETS), 5);
         AdapterChecks.perturbTrainable(model, 50, 0.3f);

@@ -100,6 +100,11 @@ class SaltTest {
     }
 
     @Test
+    void aRecordedPlanReplaysTheDirectPass() {
+        AdapterChecks.planMatchesDirect(ops, AdapterChecks.adapted(salt(3, 2).withDropout(0.2f), 6), batch);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForward() {
         AdapterChecks.mergeMatchesUnmerged(ops, AdapterChecks.adapted(salt(3, 2), 5), batch, 1e-5f);
     }

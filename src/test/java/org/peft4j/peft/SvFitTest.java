@@ -67,6 +67,11 @@ class SvFitTest {
     }
 
     @Test
+    void aRecordedPlanReplaysTheDirectPass() {
+        AdapterChecks.planMatchesDirect(ops, AdapterChecks.adapted(AdapterConfig.of("svfit", 3, 6, TARGETS).withDropout(0.2f), 6), batch);
+    }
+
+    @Test
     void mergeEqualsTheUnmergedForward() {
         AdapterChecks.mergeMatchesUnmerged(ops, AdapterChecks.adapted(AdapterConfig.of("svfit", 3, 6, TARGETS), 5), batch, 1e-5f);
     }
