@@ -44,7 +44,7 @@ public final class Loldu implements AdapterMethod {
             default -> throw new IllegalArgumentException("init_lora_weights '" + site.config().init() + "' is not one of default, zeros for LoLDU");
         });
         Parameter k = Parameter.trainable(site.parameterName("scaling_factor"), Tensor.of(new float[] {site.scaling()}, 1));
-        FrozenBasisBranch branch = new FrozenBasisBranch(site, "lora", upper, lower, new FrozenBasisBranch.ScaledDiagonal(z, k), 1f);
+        FrozenBasisBranch branch = new FrozenBasisBranch(site, "lora", upper, lower, new BranchCore.ScaledDiagonal(z, k), 1f);
         Adapters.subtract(w, branch.deltaWeight());
         return new FrozenBasisBranch.Additive(List.of(branch), Map.of("lora_A", upper, "lora_B", lower,
                 "vector_z", z.value(), "scaling_factor", k.value()));

@@ -127,7 +127,7 @@ public final class LoraSb implements AdapterMethod {
             Svd svd = Svd.top(update.of(module, g, learningRate), branch.rank());
             branch.b().copyFrom(svd.u());
             branch.a().copyFrom(svd.vt());
-            ((FrozenBasisBranch.Dense) branch.core()).r().value().copyFrom(Adapters.diagonal(svd.s(), 1f / branch.scale()));
+            ((BranchCore.Dense) branch.core()).r().value().copyFrom(Adapters.diagonal(svd.s(), 1f / branch.scale()));
             latent.ready();
         });
     }

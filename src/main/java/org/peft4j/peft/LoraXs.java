@@ -37,7 +37,7 @@ public final class LoraXs implements AdapterMethod {
      */
     static FrozenBasisBranch.Additive latent(AdapterSite site, Tensor b, Tensor a, Tensor r, String awaiting) {
         Parameter core = Parameter.trainable(site.parameterName("lora_latent_mapping"), r);
-        FrozenBasisBranch branch = new FrozenBasisBranch(site, "lora", a, b, new FrozenBasisBranch.Dense(core), site.scaling());
+        FrozenBasisBranch branch = new FrozenBasisBranch(site, "lora", a, b, new BranchCore.Dense(core), site.scaling());
         return new FrozenBasisBranch.Additive(List.of(branch), Map.of("lora_A.weight", branch.a(), "lora_B.weight", branch.b(),
                 "lora_latent_mapping.weight", core.value()), awaiting);
     }

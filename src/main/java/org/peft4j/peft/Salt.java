@@ -45,7 +45,7 @@ public final class Salt implements AdapterMethod {
         List<FrozenBasisBranch> branches = new ArrayList<>();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         FrozenBasisBranch top = new FrozenBasisBranch(site, "salt_top", svd.vt().slice(0, r).copy(), Adapters.columns(svd.u(), 0, r),
-                new FrozenBasisBranch.ScaleShift(scale, shift, sigma), 1f);
+                new BranchCore.ScaleShift(scale, shift, sigma), 1f);
         branches.add(top);
         tensors.putAll(Map.of("trainable_scale_A", scale.value(), "trainable_shift_B", shift.value(), "salt_S", sigma,
                 "salt_top_A", top.a(), "salt_top_B", top.b()));
@@ -54,7 +54,7 @@ public final class Salt implements AdapterMethod {
                     Tensor.uniform(site.seed("trainable_X"), (float) Math.sqrt(6.0 / q), k - r, q));
             Parameter y = Parameter.trainable(site.parameterName("trainable_Y"), Tensor.zeros(q, k - r));
             FrozenBasisBranch residual = new FrozenBasisBranch(site, "salt_residual", svd.vt().slice(r, k).copy(),
-                    Adapters.columns(svd.u(), r, k), new FrozenBasisBranch.LowRank(x, y), 1f);
+                    Adapters.columns(svd.u(), r, k), new BranchCore.LowRank(x, y), 1f);
             branches.add(residual);
             tensors.putAll(Map.of("trainable_X", x.value(), "trainable_Y", y.value(),
                     "salt_residual_A", residual.a(), "salt_residual_B", residual.b()));

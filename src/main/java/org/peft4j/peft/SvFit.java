@@ -29,7 +29,7 @@ public final class SvFit implements AdapterMethod {
         Tensor w = Adapters.denseWeight(site, "SVFit");
         Svd svd = Svd.top(w, site.rank());
         Parameter sigma = Parameter.trainable(site.parameterName("svfit_S"), svd.s());
-        FrozenBasisBranch branch = new FrozenBasisBranch(site, "svfit", svd.vt(), svd.u(), new FrozenBasisBranch.Diagonal(sigma), 1f);
+        FrozenBasisBranch branch = new FrozenBasisBranch(site, "svfit", svd.vt(), svd.u(), new BranchCore.Diagonal(sigma), 1f);
         Adapters.subtract(w, branch.deltaWeight());
         return new FrozenBasisBranch.Additive(List.of(branch),
                 Map.of("svfit_A.weight", branch.a(), "svfit_B.weight", branch.b(), "svfit_S.weight", sigma.value()));

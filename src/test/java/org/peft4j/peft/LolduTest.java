@@ -68,7 +68,7 @@ class LolduTest {
         PeftModel model = new PeftModel(base);
         var set = model.addAdapter("default", AdapterConfig.of("loldu", 3, 6, TARGETS));
         FrozenBasisBranch branch = ((FrozenBasisBranch.Additive) set.byModule().get(module)).branches().get(0);
-        var core = (FrozenBasisBranch.ScaledDiagonal) branch.core();
+        var core = (BranchCore.ScaledDiagonal) branch.core();
         assertArrayEquals(ldu.leadingPivots(3).toArray(), core.z().value().toArray(), 0f, "z = D_r");
         assertEquals(2f, core.k().value().at(0), 0f, "k = α/r");
         float[] restored = w.toArray();

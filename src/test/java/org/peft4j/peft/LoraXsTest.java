@@ -52,7 +52,7 @@ class LoraXsTest {
         PeftModel model = new PeftModel(TinyModels.bertClassifier(0f, 3));
         var set = model.addAdapter("default", AdapterConfig.of("lora-xs", 3, 6, TARGETS));
         for (Adapter adapter : set.byModule().values()) {
-            float[] r = ((FrozenBasisBranch.Dense) ((FrozenBasisBranch.Additive) adapter).branches().get(0).core()).r().value().toArray();
+            float[] r = ((BranchCore.Dense) ((FrozenBasisBranch.Additive) adapter).branches().get(0).core()).r().value().toArray();
             double max = 0;
             for (float v : r) max = Math.max(max, Math.abs(v));
             assertTrue(max > 0 && max < 6e-5, "R ~ N(0, 1e-10): max |R| = " + max);

@@ -55,12 +55,12 @@ class SaltTest {
         PeftModel model = new PeftModel(base);
         var set = model.addAdapter("default", salt(3, 2));
         var branches = ((FrozenBasisBranch.Additive) set.byModule().get(module)).branches();
-        var top = (FrozenBasisBranch.ScaleShift) branches.get(0).core();
+        var top = (BranchCore.ScaleShift) branches.get(0).core();
         float[] alpha = {2f, 1.5f, 0.5f}, beta = {0.01f, -0.02f, 0.03f};
         top.alpha().value().copyFrom(Tensor.of(alpha.clone(), 3));
         top.beta().value().copyFrom(Tensor.of(beta.clone(), 3));
-        ((FrozenBasisBranch.LowRank) branches.get(1).core()).y().value().copyFrom(Tensor.normal(7, 1f, 2, 5));
-        ((FrozenBasisBranch.LowRank) branches.get(1).core()).x().value().fill(0f);
+        ((BranchCore.LowRank) branches.get(1).core()).y().value().copyFrom(Tensor.normal(7, 1f, 2, 5));
+        ((BranchCore.LowRank) branches.get(1).core()).x().value().fill(0f);
         double[] expected = sigma.clone();
         for (int i = 0; i < 3; i++) expected[i] = alpha[i] * sigma[i] + beta[i];
         Arrays.sort(expected);

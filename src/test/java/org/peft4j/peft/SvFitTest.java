@@ -37,7 +37,7 @@ class SvFitTest {
         PeftModel model = new PeftModel(base);
         var set = model.addAdapter("default", AdapterConfig.of("svfit", 3, 6, TARGETS));
         FrozenBasisBranch branch = ((FrozenBasisBranch.Additive) set.byModule().get(module)).branches().get(0);
-        float[] trained = ((FrozenBasisBranch.Diagonal) branch.core()).c().value().toArray();
+        float[] trained = ((BranchCore.Diagonal) branch.core()).c().value().toArray();
         assertAllClose(Arrays.copyOf(sigma, 3), trained, 1e-5, 0, "σ' starts at the top-3 singular values");
         assertAllClose(MatrixReference.values(MatrixReference.truncated(original, 3)), branch.deltaWeight().toArray(), 1e-4, 1e-7,
                 "U_r·diag(σ')·V_rᵀ = W_r");
@@ -85,6 +85,6 @@ class SvFitTest {
     }
 
     private static Tensor sigma(Adapter adapter) {
-        return ((FrozenBasisBranch.Diagonal) ((FrozenBasisBranch.Additive) adapter).branches().get(0).core()).c().value();
+        return ((BranchCore.Diagonal) ((FrozenBasisBranch.Additive) adapter).branches().get(0).core()).c().value();
     }
 }
