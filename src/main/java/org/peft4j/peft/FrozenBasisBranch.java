@@ -21,7 +21,6 @@ import org.peft4j.tensor.Tensor;
  * </pre>
  */
 final class FrozenBasisBranch {
-
     private final Parameter a, b;
     private final BranchCore core;
     private final float scale;
