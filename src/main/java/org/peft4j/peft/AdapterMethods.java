@@ -18,6 +18,12 @@ public final class AdapterMethods {
         register(new Vera());
         register(new Nola());
         register(new RandLora());
+        register(new LoraXs());
+        register(new LoraSb());
+        register(new Loldu());
+        register(new SvFit());
+        register(new Salt());
+        register(new Hydra());
     }
 
     /** Adds (or replaces) a method under its {@link AdapterMethod#name()}: peft4j's own in the block above, others' from outside. */

@@ -93,16 +93,24 @@ public final class LowRankBranch {
     private boolean training = true;
 
     public LowRankBranch(AdapterSite site, Parameter a, Parameter b, float scale) {
-        this(site, a, b, scale, null);
+        this(site, "lora", a, b, scale, site.linear().inFeatures(), null);
     }
 
-    /** A branch whose rank components are weighted by {@code gate} (null: none). */
+    /** A LoRA-input branch whose rank components are weighted by {@code gate} (null: none). */
     public LowRankBranch(AdapterSite site, Parameter a, Parameter b, float scale, Gate gate) {
-        if (a.value().dim(1) != site.linear().inFeatures() || b.value().dim(0) != site.linear().outFeatures()
-                || a.value().dim(0) != b.value().dim(1)) {
+        this(site, "lora", a, b, scale, site.linear().inFeatures(), gate);
+    }
+
+    /**
+     * A branch named {@code name} (for its dropout and buffers) reading inputs of width {@code in}
+     * (the layer input for LoRA, the layer output for Hydra's sequential branch), its rank
+     * components weighted by {@code gate} (null: none).
+     */
+    public LowRankBranch(AdapterSite site, String name, Parameter a, Parameter b, float scale, int in, Gate gate) {
+        if (a.value().dim(1) != in || b.value().dim(0) != site.linear().outFeatures() || a.value().dim(0) != b.value().dim(1)) {
             throw new IllegalArgumentException(site.module() + ": low-rank factors A" + Arrays.toString(a.value().shape())
-                    + " and B" + Arrays.toString(b.value().shape()) + " do not fit a layer "
-                    + site.linear().outFeatures() + "×" + site.linear().inFeatures());
+                    + " and B" + Arrays.toString(b.value().shape()) + " do not map " + in + " inputs to "
+                    + site.linear().outFeatures() + " outputs");
         }
         int r = a.value().dim(0);
         if (gate != null) {
@@ -117,8 +125,8 @@ public final class LowRankBranch {
         this.b = b;
         this.scale = scale;
         this.gate = gate;
-        this.dropout = site.config().dropout() > 0 ? site.dropoutSites().create(site.module() + ".lora_dropout", site.config().dropout()) : null;
-        this.buffers = new Buffers(site.module() + "." + site.adapterName());
+        this.dropout = site.config().dropout() > 0 ? site.dropoutSites().create(site.module() + "." + name + "_dropout", site.config().dropout()) : null;
+        this.buffers = new Buffers(site.module() + "." + name + "." + site.adapterName());
     }
 
     public Parameter a() { return a; }

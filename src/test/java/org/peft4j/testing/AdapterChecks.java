@@ -12,6 +12,12 @@ import org.peft4j.backend.Ops;
 import org.peft4j.backend.Plan;
 import org.peft4j.nn.DropoutSites;
 import org.peft4j.nn.Linear;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.peft4j.backend.Ops;
+import org.peft4j.backend.Plan;
+import org.peft4j.nn.DenseWeight;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.nn.TrainableModel;
@@ -143,5 +149,49 @@ public final class AdapterChecks {
         model.addAdapter("default", config);
         perturbTrainable(model, seed * 31, 0.3f);
         return model;
+    }
+
+    /**
+     * Merging the active adapter gives the unmerged forward within {@code tol}, with no adapter left
+     * running; unmerging restores the adapted layers' weights and the adapted forward.
+     */
+    public static void mergeMatchesUnmerged(Ops ops, PeftModel model, TokenBatch batch, float tol) {
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (String module : model.adapters().get(model.activeAdapter()).byModule().keySet()) {
+            weights.put(module, ((DenseWeight) model.linears().get(module).weight()).dense().toArray());
+        }
+        float[] adapted = logits(ops, model, batch);
+        model.merge();
+        assertTrue(model.linears().values().stream().allMatch(l -> l.adapters().isEmpty()), "merged adapters no longer run");
+        assertArrayEquals(adapted, logits(ops, model, batch), tol, "merged forward");
+        model.unmerge();
+        weights.forEach((module, w) -> assertArrayEquals(w, ((DenseWeight) model.linears().get(module).weight()).dense().toArray(),
+                1e-6f, module + " after unmerge"));
+        assertArrayEquals(adapted, logits(ops, model, batch), tol, "unmerged forward");
+    }
+
+    /**
+     * A recorded training pass (zero gradients, forward, loss, backward) replays to exactly the loss
+     * and gradients of the direct pass: the adapter reads no computed value on the host.
+     */
+    public static void planMatchesDirect(Ops ops, PeftModel model, TokenBatch batch) {
+        List<Parameter> trainable = model.parameters().stream().filter(Parameter::trainable).toList();
+        model.parameters().forEach(Parameter::zeroGrad);
+        double direct = loss(ops, model, batch);
+        model.backward(ops, true);
+        List<float[]> gradients = trainable.stream().map(p -> p.grad().toArray()).toList();
+        Tensor[] loss = new Tensor[1];
+        Plan plan = Plan.record(recorder -> {
+            for (Parameter p : trainable) recorder.fill(p.grad(), 0f);
+            model.forward(recorder, batch, true);
+            loss[0] = model.loss(recorder, batch);
+            model.backward(recorder, true);
+        });
+        trainable.forEach(p -> p.grad().fill(7f));
+        plan.run(ops);
+        assertEquals(direct, loss[0].at(0), 0, "replayed loss");
+        for (int i = 0; i < trainable.size(); i++) {
+            assertArrayEquals(gradients.get(i), trainable.get(i).grad().toArray(), 0f, trainable.get(i).name() + " replayed");
+        }
     }
 }
