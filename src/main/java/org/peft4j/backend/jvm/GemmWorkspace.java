@@ -1,0 +1,33 @@
+package org.peft4j.backend.jvm;
+
+/** One thread's packing buffers, grown on demand and reused by every GEMM that thread runs. */
+final class GemmWorkspace {
+    private static final ThreadLocal<GemmWorkspace> CURRENT = ThreadLocal.withInitial(GemmWorkspace::new);
+
+    private float[] packedA = new float[0];
+    private float[] packedB = new float[0];
+    private final float[] tileSums = new float[GemmMicroKernel.MR * GemmMicroKernel.NR];
+
+    private GemmWorkspace() {}
+
+    static GemmWorkspace current() {
+        return CURRENT.get();
+    }
+
+    /** A buffer of at least {@code size} floats for packed A (contents undefined). */
+    float[] packedA(int size) {
+        if (packedA.length < size) packedA = new float[size];
+        return packedA;
+    }
+
+    /** Room for one micro-kernel tile of sums. */
+    float[] tileSums() {
+        return tileSums;
+    }
+
+    /** A buffer of at least {@code size} floats for packed B (contents undefined). */
+    float[] packedB(int size) {
+        if (packedB.length < size) packedB = new float[size];
+        return packedB;
+    }
+}
