@@ -71,17 +71,21 @@ final class GemmMicroKernel {
      * tile at {@code c[co]} (row stride {@code ldc}); {@code beta = 0} does not read C.
      */
     static void store(float[] sums, float[] c, int co, int ldc, int rows, int cols, float alpha, float beta) {
-        FloatVector alphas = FloatVector.broadcast(S, alpha);
-        FloatVector betas = FloatVector.broadcast(S, beta);
         for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> m = S.indexInRange(j, cols);
-                int at = co + r * ldc + j;
-                FloatVector out = FloatVector.fromArray(S, sums, r * NR + j).mul(alphas);
-                if (beta == 1f) out = out.add(FloatVector.fromArray(S, c, at, m));
-                else if (beta != 0f) out = FloatVector.fromArray(S, c, at, m).fma(betas, out);
-                out.intoArray(c, at, m);
-            }
+            int j = 0;
+            for (; j + L <= cols; j += L) update(sums, r * NR + j, c, co + r * ldc + j, null, alpha, beta);
+            if (j < cols) update(sums, r * NR + j, c, co + r * ldc + j, S.indexInRange(j, cols), alpha, beta);
         }
+    }
+
+    /** One vector of a tile row; {@code lanes} selects a partial vector, null means all lanes. */
+    private static void update(float[] sums, int from, float[] c, int at, VectorMask<Float> lanes, float alpha, float beta) {
+        FloatVector out = FloatVector.fromArray(S, sums, from).mul(alpha);
+        if (beta != 0f) {
+            FloatVector old = lanes == null ? FloatVector.fromArray(S, c, at) : FloatVector.fromArray(S, c, at, lanes);
+            out = beta == 1f ? out.add(old) : old.fma(FloatVector.broadcast(S, beta), out);
+        }
+        if (lanes == null) out.intoArray(c, at);
+        else out.intoArray(c, at, lanes);
     }
 }

@@ -1,6 +1,5 @@
 package org.peft4j.backend.jvm;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -48,8 +47,8 @@ final class GemmPacking {
                     dst[to] = data[from + p * src.colStride()];
                 }
             }
-            for (int p = 0; p < depth; p++) {
-                Arrays.fill(dst, base + p * width + height, base + (p + 1) * width, 0f);
+            for (int r = height; r < width; r++) {
+                for (int p = 0, to = base + r; p < depth; p++, to += width) dst[to] = 0f;
             }
         }
     }
