@@ -24,9 +24,9 @@ final class GemmBlocked {
      * tile then streams a B panel (KC·NR floats) at 8 bytes per FMA, which L2 or even L3 sustain,
      * and a deep KC means few read-modify-write passes over C. Measured best among 256–768.
      */
-    static final int KC = Integer.getInteger("peft4j.gemm.kc", 512);
+    static final int KC = 512;
     /** Columns per packed B block (KC·NC floats = 2 MiB): A is repacked once per block. */
-    static final int NC = Integer.getInteger("peft4j.gemm.nc", 1024);
+    static final int NC = 1024;
 
     private GemmBlocked() {}
 

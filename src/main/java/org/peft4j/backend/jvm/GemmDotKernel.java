@@ -2,6 +2,7 @@ package org.peft4j.backend.jvm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +26,8 @@ final class GemmDotKernel {
     /** Columns of C per block. */
     static final int RJ = 4;
 
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
     private GemmDotKernel() {}
 
     /**
@@ -34,7 +37,7 @@ final class GemmDotKernel {
      */
     static void rows(float[] a, int ao, int lda, float[] bt, int bo, int ldb, float[] c, int co, int ldc,
                      int i0, int i1, int n, int k, float alpha, float beta) {
-        float[] lanes = new float[L];
+        float[] partials = new float[RI * RJ * L];
         for (int i = i0; i < i1; i += RI) {
             int rows = Math.min(RI, i1 - i);
             int a0 = ao + Math.min(i, i1 - 1) * lda;
@@ -64,31 +67,39 @@ final class GemmDotKernel {
                     FloatVector x3 = FloatVector.fromArray(S, a, a3 + p, m);
                     s30 = x3.fma(y0, s30); s31 = x3.fma(y1, s31); s32 = x3.fma(y2, s32); s33 = x3.fma(y3, s33);
                 }
-                int at = co + i * ldc + j;
-                put(c, at, alpha, beta, s00, lanes);
-                if (cols > 1) put(c, at + 1, alpha, beta, s01, lanes);
-                if (cols > 2) put(c, at + 2, alpha, beta, s02, lanes);
-                if (cols > 3) put(c, at + 3, alpha, beta, s03, lanes);
-                if (rows > 1) put(c, at + ldc, alpha, beta, s10, lanes);
-                if (rows > 1 && cols > 1) put(c, at + ldc + 1, alpha, beta, s11, lanes);
-                if (rows > 1 && cols > 2) put(c, at + ldc + 2, alpha, beta, s12, lanes);
-                if (rows > 1 && cols > 3) put(c, at + ldc + 3, alpha, beta, s13, lanes);
-                if (rows > 2) put(c, at + 2 * ldc, alpha, beta, s20, lanes);
-                if (rows > 2 && cols > 1) put(c, at + 2 * ldc + 1, alpha, beta, s21, lanes);
-                if (rows > 2 && cols > 2) put(c, at + 2 * ldc + 2, alpha, beta, s22, lanes);
-                if (rows > 2 && cols > 3) put(c, at + 2 * ldc + 3, alpha, beta, s23, lanes);
-                if (rows > 3) put(c, at + 3 * ldc, alpha, beta, s30, lanes);
-                if (rows > 3 && cols > 1) put(c, at + 3 * ldc + 1, alpha, beta, s31, lanes);
-                if (rows > 3 && cols > 2) put(c, at + 3 * ldc + 2, alpha, beta, s32, lanes);
-                if (rows > 3 && cols > 3) put(c, at + 3 * ldc + 3, alpha, beta, s33, lanes);
+                s00.intoArray(partials, 0); s01.intoArray(partials, L); s02.intoArray(partials, 2 * L); s03.intoArray(partials, 3 * L);
+                s10.intoArray(partials, 4 * L); s11.intoArray(partials, 5 * L); s12.intoArray(partials, 6 * L); s13.intoArray(partials, 7 * L);
+                s20.intoArray(partials, 8 * L); s21.intoArray(partials, 9 * L); s22.intoArray(partials, 10 * L); s23.intoArray(partials, 11 * L);
+                s30.intoArray(partials, 12 * L); s31.intoArray(partials, 13 * L); s32.intoArray(partials, 14 * L); s33.intoArray(partials, 15 * L);
+                store(partials, c, co + i * ldc + j, ldc, rows, cols, alpha, beta);
             }
         }
     }
 
-    private static void put(float[] c, int at, float alpha, float beta, FloatVector partials, float[] lanes) {
-        partials.intoArray(lanes, 0);
-        float sum = 0f;
-        for (float v : lanes) sum += v;
-        c[at] = beta == 0f ? alpha * sum : alpha * sum + beta * c[at];
+    /**
+     * Sums each block element's lanes with a fixed tree of lane-wise adds (so the order, and the
+     * rounding, never depend on the JIT) and writes {@code alpha·sum + beta·C}.
+     */
+    private static void store(float[] partials, float[] c, int at, int ldc, int rows, int cols, float alpha, float beta) {
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0; q < cols; q++) {
+                FloatVector v = FloatVector.fromArray(S, partials, (r * RJ + q) * L);
+                for (VectorShuffle<Float> fold : FOLDS) v = v.add(v.rearrange(fold));
+                float sum = v.lane(0);
+                int to = at + r * ldc + q;
+                c[to] = beta == 0f ? alpha * sum : alpha * sum + beta * c[to];
+            }
+        }
+    }
+
+    /** Lane {@code l} to lane {@code l ^ h} for h = L/2, L/4, …, 1: log2(L) folds sum all lanes. */
+    private static VectorShuffle<Float>[] folds() {
+        @SuppressWarnings("unchecked")
+        VectorShuffle<Float>[] folds = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
+        for (int f = 0, h = L / 2; h >= 1; f++, h /= 2) {
+            int half = h;
+            folds[f] = VectorShuffle.fromOp(S, l -> l ^ half);
+        }
+        return folds;
     }
 }
