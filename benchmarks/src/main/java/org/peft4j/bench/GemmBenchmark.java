@@ -26,7 +26,7 @@ import org.peft4j.tensor.Tensor;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
 public class GemmBenchmark {
     @Param({"NT_512x4096x16", "NT_512x16x4096", "TN_16x512x4096", "NN_1024x1024x1024", "NN_2048x2048x2048"})
     public String shape;
