@@ -16,6 +16,9 @@ echo "building peft4j and benchmarks ..." >&2
 
 results="$here/target/gemm-results.json"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v cpus="$(nproc)" '{ exit !($1 > cpus / 2) }' /proc/loadavg; then
+  echo "WARNING: the machine is busy (1-minute load $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs): expect low, noisy numbers." >&2
+fi
 "$JAVA_HOME/bin/java" -jar "$here/target/benchmarks.jar" \
   'org\.peft4j\.bench\.(GemmBenchmark|EjmlGemmBenchmark|NaiveGemmBenchmark|FmaPeakBenchmark)\.' \
   -rf json -rff "$results" "$@" >&2

@@ -37,7 +37,7 @@ final class GemmDotKernel {
      */
     static void rows(float[] a, int ao, int lda, float[] bt, int bo, int ldb, float[] c, int co, int ldc,
                      int i0, int i1, int n, int k, float alpha, float beta) {
-        float[] partials = new float[RI * RJ * L];
+        float[] partials = GemmWorkspace.current().tileSums();
         for (int i = i0; i < i1; i += RI) {
             int rows = Math.min(RI, i1 - i);
             int a0 = ao + Math.min(i, i1 - 1) * lda;

@@ -6,7 +6,8 @@ final class GemmWorkspace {
 
     private float[] packedA = new float[0];
     private float[] packedB = new float[0];
-    private final float[] tileSums = new float[GemmMicroKernel.MR * GemmMicroKernel.NR];
+    private final float[] tileSums = new float[Math.max(GemmMicroKernel.MR * GemmMicroKernel.NR,
+            GemmDotKernel.RI * GemmDotKernel.RJ * GemmMicroKernel.L)];
 
     private GemmWorkspace() {}
 
@@ -20,7 +21,7 @@ final class GemmWorkspace {
         return packedA;
     }
 
-    /** Room for one micro-kernel tile of sums. */
+    /** Room for the accumulators of one tile of either kernel. */
     float[] tileSums() {
         return tileSums;
     }

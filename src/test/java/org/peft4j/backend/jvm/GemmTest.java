@@ -35,11 +35,11 @@ class GemmTest {
         two.close();
     }
 
-    /** {@code (m, k, n)}: edges of every tile size, k beyond one KC block, n beyond one NC block, the dot path (n ≤ 16). */
+    /** {@code (m, k, n)}: edges of every tile size, k beyond one KC block (512), n beyond one NC block (1024), the dot path (n ≤ 16). */
     static Stream<Arguments> shapes() {
         int[][] mkn = {
             {1, 1, 1}, {3, 7, 5}, {7, 3, 33}, {33, 65, 7}, {65, 33, 65}, {517, 3, 65}, {3, 517, 7},
-            {8, 16, 32}, {9, 17, 33}, {16, 300, 16}, {1, 300, 600}, {37, 300, 600}, {70, 20, 1}, {5, 1, 130},
+            {8, 16, 32}, {9, 17, 33}, {16, 300, 16}, {1, 530, 1030}, {37, 530, 1030}, {70, 20, 1}, {5, 1, 130},
         };
         List<Arguments> cases = new ArrayList<>();
         for (int[] s : mkn) {
@@ -104,9 +104,9 @@ class GemmTest {
     static Stream<Arguments> parallelShapes() {
         return Stream.of(
                 Arguments.of(Transpose.N, Transpose.N, 130, 300, 67),  // split over rows (m > n)
-                Arguments.of(Transpose.T, Transpose.N, 17, 260, 700),  // split over columns, two NC blocks
-                Arguments.of(Transpose.N, Transpose.T, 517, 300, 13),  // dot path, split over rows
-                Arguments.of(Transpose.T, Transpose.T, 99, 129, 130));
+                Arguments.of(Transpose.T, Transpose.N, 17, 260, 1100),  // split over columns
+                Arguments.of(Transpose.N, Transpose.T, 517, 320, 13),  // dot path, split over rows
+                Arguments.of(Transpose.T, Transpose.T, 99, 129, 170));
     }
 
     @Test
