@@ -1,56 +1,130 @@
 package org.peft4j.backend.jvm;
 
+import static org.peft4j.backend.jvm.GemmMicroKernel.MR;
+import static org.peft4j.backend.jvm.GemmMicroKernel.NR;
+
+import java.util.Arrays;
 import org.peft4j.backend.Transpose;
 import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
-/** {@code C = alpha·op(A)·op(B) + beta·C} on the JVM. */
+/**
+ * {@code C = alpha·op(A)·op(B) + beta·C} on the JVM, row-major, {@code op(X)} = X or Xᵀ.
+ * {@code beta = 0} overwrites C without reading it; {@code alpha = 0} or {@code k = 0} only scales C
+ * (A and B are not read, as in BLAS).
+ *
+ * <p>Products wider than {@link #DOT_MAX_N} columns, or whose A rows are not contiguous, run on the
+ * packed, cache-blocked kernel ({@link GemmBlocked}); narrow ones with contiguous A rows run as dot
+ * products ({@link GemmDotKernel}). Large products are split over threads into contiguous blocks of
+ * whole C tiles (never along k), so every element of C is computed by the same operations whatever
+ * the thread count: results are bitwise reproducible.
+ */
 final class Gemm {
+    /** Multiply-adds below which a product runs on the calling thread alone (a fork and join costs ≈ 10 µs, ≈ 1M multiply-adds). */
+    static final long PARALLEL_WORK = 1L << 21;
+    /** Widest output taken by the dot-product path; wider ones fill the packed kernel's tiles. */
+    static final int DOT_MAX_N = 16;
+
     private Gemm() {}
 
     static void gemm(Parallel pool, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        int m = ta.transposed() ? a.cols() : a.rows();
-        int k = ta.transposed() ? a.rows() : a.cols();
-        int kb = tb.transposed() ? b.cols() : b.rows();
-        int n = tb.transposed() ? b.rows() : b.cols();
-        Shapes.check(k == kb, "gemm" + ta + tb, "inner dimensions differ (" + k + " vs " + kb + ")", a, b);
-        Shapes.check(c.rows() == m && c.cols() == n, "gemm" + ta + tb, "output must be [" + m + ", " + n + "]", a, c);
-        compute(pool, ta.transposed(), tb.transposed(), m, n, k, alpha,
-                a.data(), a.offset(), b.data(), b.offset(), beta, c.data(), c.offset());
+        Dims d = Dims.check("gemm" + ta + tb, ta, tb, a, rows(a), a.cols(), b, rows(b), b.cols(), c, rows(c), c.cols());
+        multiply(pool, true, GemmOperand.of(a, ta), GemmOperand.of(b, tb), d, alpha, beta, c.data(), c.offset());
     }
 
+    /**
+     * One product per index of the leading axis. Many small products (attention heads) are shared
+     * out whole between threads; a few large ones are each split like {@link #gemm}.
+     */
     static void batched(Parallel pool, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        Shapes.check(a.rank() == 3 && b.rank() == 3 && c.rank() == 3, "batchedGemm", "operands must be 3-D", a, b);
+        String op = "batchedGemm" + ta + tb;
+        Shapes.check(a.rank() == 3 && b.rank() == 3, op, "operands must be 3-D", a, b);
+        Shapes.check(c.rank() == 3, op, "output must be 3-D", a, c);
         int batch = c.dim(0);
-        Shapes.check(a.dim(0) == batch && b.dim(0) == batch, "batchedGemm", "batch sizes differ", a, b);
-        for (int i = 0; i < batch; i++) {
-            gemm(pool, ta, tb, alpha, a.slice(i, i + 1).reshape(a.dim(1), a.dim(2)),
-                    b.slice(i, i + 1).reshape(b.dim(1), b.dim(2)), beta,
-                    c.slice(i, i + 1).reshape(c.dim(1), c.dim(2)));
+        Shapes.check(a.dim(0) == batch && b.dim(0) == batch, op, "batch sizes differ (output has " + batch + ")", a, b);
+        Dims d = Dims.check(op, ta, tb, a, a.dim(1), a.dim(2), b, b.dim(1), b.dim(2), c, c.dim(1), c.dim(2));
+        if (batch == 0) return;
+        int threads = pool.threads();
+        long work = d.work();
+        boolean wholeProducts = threads > 1 && batch >= threads
+                && (work < PARALLEL_WORK || batch % threads == 0 || batch >= 4 * threads);
+        boolean fork = wholeProducts && work * batch >= PARALLEL_WORK;
+        int aSize = a.dim(1) * a.dim(2), bSize = b.dim(1) * b.dim(2), cSize = c.dim(1) * c.dim(2);
+        GemmOperand a0 = GemmOperand.of(a.slice(0, 1).reshape(a.dim(1), a.dim(2)), ta);
+        GemmOperand b0 = GemmOperand.of(b.slice(0, 1).reshape(b.dim(1), b.dim(2)), tb);
+        Parallel.RangeBody products = (from, to) -> {
+            for (int i = from; i < to; i++) {
+                multiply(pool, !wholeProducts, a0.shifted(i * aSize), b0.shifted(i * bSize), d, alpha, beta,
+                        c.data(), c.offset() + i * cSize);
+            }
+        };
+        if (fork) pool.forChunks(batch, threads, products);
+        else products.run(0, batch);
+    }
+
+    /** The product into the dense {@code m × n} block of C at {@code c[co]}; forks only if {@code mayFork}. */
+    private static void multiply(Parallel pool, boolean mayFork, GemmOperand a, GemmOperand b, Dims d,
+                                 float alpha, float beta, float[] c, int co) {
+        int m = d.m(), n = d.n(), k = d.k();
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scale(c, co, m * n, beta);
+            return;
+        }
+        int parts = mayFork && d.work() >= PARALLEL_WORK ? pool.threads() : 1;
+        if (a.rowsContiguous() && n <= DOT_MAX_N) {
+            GemmOperand bt = b.transposed();
+            if (!bt.rowsContiguous()) {
+                float[] dense = GemmWorkspace.current().packedB(n * k);
+                GemmPacking.rowMajor(bt, n, k, dense);
+                bt = new GemmOperand(dense, 0, k, 1);
+            }
+            GemmOperand rowsOfB = bt;
+            pool.forChunks(tiles(m, GemmDotKernel.RI), parts, (t0, t1) -> GemmDotKernel.rows(
+                    a.data(), a.offset(), a.rowStride(), rowsOfB.data(), rowsOfB.offset(), rowsOfB.rowStride(),
+                    c, co, n, t0 * GemmDotKernel.RI, Math.min(m, t1 * GemmDotKernel.RI), n, k, alpha, beta));
+        } else if (n >= m && tiles(n, NR) >= parts) {
+            pool.forChunks(tiles(n, NR), parts, (t0, t1) -> {
+                int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
+                GemmBlocked.multiply(a, b.at(0, j0), m, j1 - j0, k, alpha, beta, c, co + j0, n);
+            });
+        } else {
+            pool.forChunks(tiles(m, MR), parts, (t0, t1) -> {
+                int i0 = t0 * MR, i1 = Math.min(m, t1 * MR);
+                GemmBlocked.multiply(a.at(i0, 0), b, i1 - i0, n, k, alpha, beta, c, co + i0 * n, n);
+            });
         }
     }
 
-    /** Row-major kernel over raw arrays; lda/ldb follow from the transposition flags. */
-    static void compute(Parallel pool, boolean ta, boolean tb, int m, int n, int k, float alpha,
-                        float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
-        pool.forRange(m, (long) m * n * k, (from, to) -> {
-            float[] row = new float[n];
-            for (int i = from; i < to; i++) {
-                java.util.Arrays.fill(row, 0f);
-                for (int p = 0; p < k; p++) {
-                    float av = ta ? a[aOff + p * m + i] : a[aOff + i * k + p];
-                    if (tb) {
-                        for (int j = 0; j < n; j++) row[j] += av * b[bOff + j * k + p];
-                    } else {
-                        int base = bOff + p * n;
-                        for (int j = 0; j < n; j++) row[j] += av * b[base + j];
-                    }
-                }
-                int ci = cOff + i * n;
-                for (int j = 0; j < n; j++) {
-                    c[ci + j] = beta == 0f ? alpha * row[j] : alpha * row[j] + beta * c[ci + j];
-                }
-            }
-        });
+    /** Rows of the matrix view {@code [rows, cols]} of {@code t}: all axes but the last (exact even when cols = 0). */
+    private static int rows(Tensor t) {
+        int rows = 1;
+        for (int axis = 0; axis < t.rank() - 1; axis++) rows *= t.dim(axis);
+        return rows;
+    }
+
+    private static int tiles(int extent, int tile) {
+        return (extent + tile - 1) / tile;
+    }
+
+    private static void scale(float[] c, int from, int count, float beta) {
+        if (beta == 0f) Arrays.fill(c, from, from + count, 0f);
+        else if (beta != 1f) for (int i = from; i < from + count; i++) c[i] *= beta;
+    }
+
+    /** Problem size {@code op(A): m × k, op(B): k × n, C: m × n}. */
+    private record Dims(int m, int n, int k) {
+        long work() { return (long) m * n * k; }
+
+        static Dims check(String op, Transpose ta, Transpose tb, Tensor a, int aRows, int aCols,
+                          Tensor b, int bRows, int bCols, Tensor c, int cRows, int cCols) {
+            int m = ta.transposed() ? aCols : aRows;
+            int k = ta.transposed() ? aRows : aCols;
+            int kb = tb.transposed() ? bCols : bRows;
+            int n = tb.transposed() ? bRows : bCols;
+            Shapes.check(k == kb, op, "inner dimensions differ (" + k + " vs " + kb + ")", a, b);
+            Shapes.check(cRows == m && cCols == n, op, "output must be [" + m + ", " + n + "]", a, c);
+            return new Dims(m, n, k);
+        }
     }
 }

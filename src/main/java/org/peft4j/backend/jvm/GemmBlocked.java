@@ -1,0 +1,62 @@
+package org.peft4j.backend.jvm;
+
+import static org.peft4j.backend.jvm.GemmMicroKernel.MR;
+import static org.peft4j.backend.jvm.GemmMicroKernel.NR;
+
+/**
+ * The cache-blocked, packed GEMM (GotoBLAS / BLIS loop nest) on one thread:
+ *
+ * <pre>
+ *   for jc in n step NC                      B block kc × nc: packed once per (jc, pc)
+ *     for pc in k step KC
+ *       pack op(B)[pc.., jc..] into NR-column panels
+ *       for ic in m step MR                  A micro-panel MR × kc: packed, stays in L1
+ *         pack op(A)[ic.., pc..] into one MR-row panel
+ *         for jr in nc step NR               one {@link GemmMicroKernel#tile} per NR panel
+ * </pre>
+ *
+ * C is updated with {@code beta} on the first {@code pc} block and accumulated after, so every
+ * element of C sees the same sequence of operations whichever block of C a thread was given.
+ */
+final class GemmBlocked {
+    /**
+     * Depth of one rank-kc update. The A micro-panel (MR·KC floats = 16 KiB) stays in L1; each
+     * tile then streams a B panel (KC·NR floats) at 8 bytes per FMA, which L2 or even L3 sustain,
+     * and a deep KC means few read-modify-write passes over C. Measured best among 256–768.
+     */
+    static final int KC = 512;
+    /** Columns per packed B block (KC·NC floats = 2 MiB): A is repacked once per block. */
+    static final int NC = 1024;
+
+    private GemmBlocked() {}
+
+    /** {@code C[co + i·ldc + j] = alpha·(op(A)·op(B))[i, j] + beta·C[..]} for an {@code m × n} block, k ≥ 1. */
+    static void multiply(GemmOperand a, GemmOperand b, int m, int n, int k, float alpha, float beta,
+                         float[] c, int co, int ldc) {
+        GemmWorkspace ws = GemmWorkspace.current();
+        float[] ap = ws.packedA(MR * Math.min(k, KC));
+        float[] sums = ws.tileSums();
+        float[] bp = ws.packedB(Math.min(k, KC) * roundUp(Math.min(n, NC), NR));
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float betaNow = pc == 0 ? beta : 1f;
+                GemmPacking.panels(b.at(pc, jc).transposed(), nc, kc, NR, bp);
+                for (int ic = 0; ic < m; ic += MR) {
+                    int rows = Math.min(MR, m - ic);
+                    GemmPacking.panels(a.at(ic, pc), rows, kc, MR, ap);
+                    int cRow = co + ic * ldc + jc;
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        GemmMicroKernel.tile(kc, ap, 0, bp, jr * kc, sums);
+                        GemmMicroKernel.store(sums, c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), alpha, betaNow);
+                    }
+                }
+            }
+        }
+    }
+
+    static int roundUp(int x, int unit) {
+        return (x + unit - 1) / unit * unit;
+    }
+}
