@@ -19,7 +19,7 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 if awk -v cpus="$(nproc)" '{ exit !($1 > cpus / 2) }' /proc/loadavg; then
   echo "WARNING: the machine is busy (1-minute load $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs): expect low, noisy numbers." >&2
 fi
-"$JAVA_HOME/bin/java" -jar "$here/target/benchmarks.jar" \
+"$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -jar "$here/target/benchmarks.jar" \
   'org\.peft4j\.bench\.(GemmBenchmark|EjmlGemmBenchmark|NaiveGemmBenchmark|FmaPeakBenchmark)\.' \
   -rf json -rff "$results" "$@" >&2
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); JDK $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
