@@ -81,8 +81,10 @@ public final class BertOnnxImporter {
         }
         nameProjections(graph, weights);
         BertConfig config = inferConfig(graph, weights);
-        checkShapes(config, weights);
-        return new BertCheckpoint(config, weights);
+        BertCheckpoint checkpoint = new BertCheckpoint(config, weights);
+        List<String> problems = checkpoint.problems();
+        if (!problems.isEmpty()) throw new OnnxFormatException("not a BERT encoder of " + config + ": " + String.join("; ", problems));
+        return checkpoint;
     }
 
     private static boolean isHuggingFaceName(String name) {
@@ -176,24 +178,6 @@ public final class BertOnnxImporter {
         var part = graph.constant(concat.get().inputs().get(index));
         if (part.isEmpty() || part.get().longs() == null || part.get().longs().length != 1) return OptionalLong.empty();
         return OptionalLong.of(part.get().longs()[0]);
-    }
-
-    private static void checkShapes(BertConfig config, Map<String, Tensor> weights) throws OnnxFormatException {
-        Map<String, int[]> expected = BertCheckpoint.expectedShapes(config);
-        expected.putAll(BertCheckpoint.poolerShapes(config));
-        List<String> problems = new ArrayList<>();
-        expected.forEach((name, shape) -> {
-            Tensor t = weights.get(name);
-            if (t == null && !BertCheckpoint.POOLER_WEIGHTS.contains(name)) problems.add("missing " + name);
-            else if (t != null && !Arrays.equals(t.shape(), shape)) {
-                problems.add(name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-            }
-        });
-        if (weights.containsKey("pooler.dense.weight") != weights.containsKey("pooler.dense.bias")) problems.add("pooler.dense is incomplete");
-        for (String name : weights.keySet()) {
-            if (!expected.containsKey(name)) problems.add("unexpected weight " + name);
-        }
-        if (!problems.isEmpty()) throw new OnnxFormatException("not a BERT encoder of " + config + ": " + String.join("; ", problems));
     }
 
     private static Tensor require(Map<String, Tensor> weights, String name, int rank) throws OnnxFormatException {

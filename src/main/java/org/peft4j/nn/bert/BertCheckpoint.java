@@ -1,5 +1,7 @@
 package org.peft4j.nn.bert;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +32,29 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights) {
         Map<String, Tensor> encoder = new LinkedHashMap<>(weights);
         POOLER_WEIGHTS.forEach(encoder::remove);
         return encoder;
+    }
+
+    /**
+     * What keeps these weights from being a {@code BertModel} of {@link #config}, in a stable
+     * order: each wrong shape and missing weight (in module order), a pooler with only one of its
+     * two weights, then each unexpected weight. Empty when they fit.
+     */
+    public List<String> problems() {
+        Map<String, int[]> expected = expectedShapes(config);
+        expected.putAll(poolerShapes(config));
+        List<String> problems = new ArrayList<>();
+        expected.forEach((name, shape) -> {
+            Tensor t = weights.get(name);
+            if (t == null && !POOLER_WEIGHTS.contains(name)) problems.add("missing " + name);
+            else if (t != null && !Arrays.equals(t.shape(), shape)) {
+                problems.add(name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+            }
+        });
+        if (POOLER_WEIGHTS.stream().filter(weights::containsKey).count() == 1) problems.add("pooler.dense is incomplete");
+        for (String name : weights.keySet()) {
+            if (!expected.containsKey(name)) problems.add("unexpected weight " + name);
+        }
+        return problems;
     }
 
     /** Every weight of a {@code BertModel} for {@code c} with its PyTorch shape, in module order, pooler excluded. */
