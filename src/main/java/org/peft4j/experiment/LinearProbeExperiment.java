@@ -60,11 +60,22 @@ public final class LinearProbeExperiment {
                          List<Double> validationAccuracyPerEpoch, long trainableParameters, long totalParameters,
                          double featureSeconds, double sequencesPerSecond, double trainingSeconds, double totalSeconds) {}
 
+    /** Loads the model ({@code s.model()}) and SpamAssassin, then runs the probe. */
     public static Report run(Settings s, Consumer<String> log) throws IOException {
         long began = System.nanoTime();
         PretrainedBert pretrained = PretrainedBert.loadOrMiniLm(s.model());
+        TextClassificationData data = TextClassificationData.spamAssassin(DataDirectory.resolve(),
+                pretrained.tokenizer().withMaxLength(s.maxLength()), s.seed(), s.limit());
+        return run(s, pretrained, data, began, log);
+    }
+
+    /**
+     * The probe on already tokenised {@code data} (ids no longer than {@code s.maxLength()});
+     * {@code s.model()} and {@code s.limit()} are not consulted, {@code began} is when timing started.
+     */
+    public static Report run(Settings s, PretrainedBert pretrained, TextClassificationData data, long began, Consumer<String> log)
+            throws IOException {
         WordPieceTokenizer tokenizer = pretrained.tokenizer().withMaxLength(s.maxLength());
-        TextClassificationData data = TextClassificationData.spamAssassin(DataDirectory.resolve(), tokenizer, s.seed(), s.limit());
         List<Example> all = new ArrayList<>(data.train());
         all.addAll(data.validation());
         all.addAll(data.test());
