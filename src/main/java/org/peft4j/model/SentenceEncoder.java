@@ -38,9 +38,12 @@ public final class SentenceEncoder {
         this.tokenizer = tokenizer;
     }
 
-    /** A frozen encoder of {@code model} with its tokenizer. */
+    /** A frozen encoder of {@code model} with its tokenizer, truncating to at most the model's positions. */
     public static SentenceEncoder of(PretrainedBert model) {
-        return new SentenceEncoder(model.encoder(0, false), model.tokenizer());
+        WordPieceTokenizer tokenizer = model.tokenizer();
+        int positions = model.checkpoint().config().maxPositions();
+        return new SentenceEncoder(model.encoder(0, false),
+                tokenizer.maxLength() > positions ? tokenizer.withMaxLength(positions) : tokenizer);
     }
 
     public BertEncoder encoder() { return encoder; }
