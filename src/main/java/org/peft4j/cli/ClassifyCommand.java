@@ -20,7 +20,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "128", description = "Tokens per mail, [CLS] and [SEP] included (default: ${DEFAULT-VALUE}).") int maxLength;
     @Option(names = "--batch-size", defaultValue = "16", description = "Mails per forward pass and per head step (default: ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--epochs", defaultValue = "10", description = "Passes of head training over the train split (default: ${DEFAULT-VALUE}).") int epochs;
-    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak AdamW learning rate, decayed linearly to 0 (default: ${DEFAULT-VALUE}).") double lr;
+    @Option(names = "--lr", defaultValue = "1e-2", description = "Peak AdamW learning rate, decayed linearly to 0 (default: ${DEFAULT-VALUE}).") double lr;
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay of the head's weight (default: ${DEFAULT-VALUE}).") double weightDecay;
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the split, head initialisation, data order and dropout (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--limit", defaultValue = "0", description = "Use at most N mails of each split, for quick runs (default: all).") int limit;
