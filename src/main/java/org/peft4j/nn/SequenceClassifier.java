@@ -14,7 +14,7 @@ import org.peft4j.tensor.Tensor;
  *   logits = classifier(dropout(meanPool(encoder(ids), mask)))     loss = CE(logits, labels)
  * </pre>
  * Mean pooling over the attention mask is how sentence-transformers models (all-MiniLM-L6-v2) embed.
- * With a frozen encoder (no trainable parameter, no adapter) backward stops at the head: only
+ * With a frozen encoder (no trainable parameter, adapters included) backward stops at the head: only
  * the classifier's gradients are computed.
  */
 public final class SequenceClassifier implements TrainableModel {
