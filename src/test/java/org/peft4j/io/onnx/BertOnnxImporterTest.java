@@ -2,6 +2,8 @@ package org.peft4j.io.onnx;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.peft4j.nn.bert.BertCheckpoint;
+import org.peft4j.nn.bert.BertConfig;
 import org.peft4j.tensor.Tensor;
 
 import java.io.IOException;
@@ -18,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The importer on small synthetic BERT exports shaped like PyTorch's: anonymous [in, out] MatMul weights, shuffled initializers. */
 class BertOnnxImporterTest {
-    private static final BertConfig TINY = new BertConfig(11, 6, 2, 2, 10, 9, 2, 1e-12);
+    private static final BertConfig TINY = BertConfig.of(11, 6, 2, 2, 10, 9, 2);
 
     /** A PyTorch-style export of a BERT with random weights, given as its HF state dict. */
     private static final class Export {
@@ -29,16 +31,16 @@ class BertOnnxImporterTest {
         private int anonymous = 700;
 
         Export(BertConfig c, boolean constantReshape) {
-            embedding("embeddings.word_embeddings.weight", c.vocabSize(), c.hidden());
-            embedding("embeddings.position_embeddings.weight", c.maxPositions(), c.hidden());
-            embedding("embeddings.token_type_embeddings.weight", c.typeVocabSize(), c.hidden());
-            vector("embeddings.LayerNorm.weight", c.hidden());
-            vector("embeddings.LayerNorm.bias", c.hidden());
+            embedding("embeddings.word_embeddings.weight", c.vocabSize(), c.hiddenSize());
+            embedding("embeddings.position_embeddings.weight", c.maxPositions(), c.hiddenSize());
+            embedding("embeddings.token_type_embeddings.weight", c.typeVocabSize(), c.hiddenSize());
+            vector("embeddings.LayerNorm.weight", c.hiddenSize());
+            vector("embeddings.LayerNorm.bias", c.hiddenSize());
             initializers.add(OnnxModelBuilder.int64Tensor("embeddings.position_ids", new long[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, 1, 9));
             String x = "/embeddings/LayerNorm/Add_1_output_0";
             for (int i = 0; i < c.layers(); i++) {
                 String p = "encoder.layer." + i + ".";
-                String q = linear(p + "attention.self.query", x, c.hidden(), c.hidden(), false);
+                String q = linear(p + "attention.self.query", x, c.hiddenSize(), c.hiddenSize(), false);
                 String shape = p + "q_shape";
                 if (constantReshape) {
                     model.constant(shape, OnnxModelBuilder.int64Tensor("", new long[] {0, 0, c.heads(), c.headDim()}, 4));
@@ -48,15 +50,15 @@ class BertOnnxImporterTest {
                     model.node("Concat", List.of(p + "batch", p + "seq", p + "heads", p + "head_dim"), shape);
                 }
                 model.node("Reshape", List.of(q, shape), p + "q_heads");
-                linear(p + "attention.self.key", x, c.hidden(), c.hidden(), true);
-                linear(p + "attention.self.value", x, c.hidden(), c.hidden(), false);
-                String attn = linear(p + "attention.output.dense", p + "context", c.hidden(), c.hidden(), true);
-                vector(p + "attention.output.LayerNorm.weight", c.hidden());
-                vector(p + "attention.output.LayerNorm.bias", c.hidden());
-                String mid = linear(p + "intermediate.dense", attn, c.hidden(), c.intermediate(), false);
-                x = linear(p + "output.dense", mid, c.intermediate(), c.hidden(), true);
-                vector(p + "output.LayerNorm.weight", c.hidden());
-                vector(p + "output.LayerNorm.bias", c.hidden());
+                linear(p + "attention.self.key", x, c.hiddenSize(), c.hiddenSize(), true);
+                linear(p + "attention.self.value", x, c.hiddenSize(), c.hiddenSize(), false);
+                String attn = linear(p + "attention.output.dense", p + "context", c.hiddenSize(), c.hiddenSize(), true);
+                vector(p + "attention.output.LayerNorm.weight", c.hiddenSize());
+                vector(p + "attention.output.LayerNorm.bias", c.hiddenSize());
+                String mid = linear(p + "intermediate.dense", attn, c.hiddenSize(), c.intermediateSize(), false);
+                x = linear(p + "output.dense", mid, c.intermediateSize(), c.hiddenSize(), true);
+                vector(p + "output.LayerNorm.weight", c.hiddenSize());
+                vector(p + "output.LayerNorm.bias", c.hiddenSize());
             }
         }
 
@@ -94,7 +96,7 @@ class BertOnnxImporterTest {
 
     private static void assertImports(Export export, BertCheckpoint checkpoint) {
         assertEquals(TINY, checkpoint.config());
-        assertEquals(List.copyOf(BertOnnxImporter.expectedShapes(TINY).keySet()).stream().sorted().toList(),
+        assertEquals(List.copyOf(BertCheckpoint.expectedShapes(TINY).keySet()).stream().sorted().toList(),
                 checkpoint.weights().keySet().stream().sorted().toList());
         export.stateDict.forEach((name, expected) -> {
             Tensor got = checkpoint.weights().get(name);

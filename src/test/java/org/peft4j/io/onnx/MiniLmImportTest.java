@@ -2,6 +2,8 @@ package org.peft4j.io.onnx;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.peft4j.nn.bert.BertCheckpoint;
+import org.peft4j.nn.bert.BertConfig;
 import org.peft4j.tensor.Tensor;
 
 import java.io.IOException;
@@ -37,13 +39,16 @@ class MiniLmImportTest {
 
     @Test
     void configIsMiniLmL6() {
-        assertEquals(new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12), checkpoint.config());
+        assertEquals(BertConfig.miniLmL6(), checkpoint.config());
+        assertEquals(1e-12f, checkpoint.config().layerNormEps());
+        assertEquals(0.1f, checkpoint.config().hiddenDropout());
+        assertEquals(0.1f, checkpoint.config().attentionDropout());
         assertEquals(32, checkpoint.config().headDim());
     }
 
     @Test
     void everyBertWeightIsPresentWithItsPyTorchShape() {
-        Map<String, int[]> expected = BertOnnxImporter.expectedShapes(checkpoint.config());
+        Map<String, int[]> expected = BertCheckpoint.expectedShapes(checkpoint.config());
         assertEquals(5 + 6 * 16, expected.size());
         assertEquals(expected.keySet(), checkpoint.weights().keySet());
         expected.forEach((name, shape) -> assertArrayEquals(shape, checkpoint.weights().get(name).shape(), name));

@@ -1,0 +1,52 @@
+package org.peft4j.experiment;
+
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
+import org.peft4j.data.DataDirectory;
+import org.peft4j.data.Email;
+import org.peft4j.data.SpamAssassin;
+import org.peft4j.data.Split;
+import org.peft4j.text.WordPieceTokenizer;
+import org.peft4j.train.ClassificationBatches.Example;
+
+/**
+ * A labelled text dataset tokenised for a BERT classifier: each text becomes
+ * {@code [CLS] pieces… [SEP]} truncated to the tokenizer's max length, with its class index.
+ * Every method that classifies SpamAssassin (linear probe, LoRA fine-tuning) starts here, so
+ * they see the same split and the same token ids.
+ */
+public record TextClassificationData(String name, List<String> classes, List<Example> train, List<Example> validation,
+                                     List<Example> test) {
+    public TextClassificationData {
+        classes = List.copyOf(classes);
+        train = List.copyOf(train);
+        validation = List.copyOf(validation);
+        test = List.copyOf(test);
+    }
+
+    /**
+     * SpamAssassin's seeded, stratified 80/10/10 split ({@link SpamAssassin#split}): ham = 0,
+     * spam = 1. {@code limit > 0} keeps at most that many mails of each part ({@link Split#limit}).
+     */
+    public static TextClassificationData spamAssassin(DataDirectory directory, WordPieceTokenizer tokenizer, long seed, int limit) {
+        if (limit < 0) throw new IllegalArgumentException("limit must be ≥ 0 (0 = every mail), got " + limit);
+        Split<Email> split = SpamAssassin.split(SpamAssassin.load(directory), seed);
+        return tokenize("SpamAssassin", List.of("ham", "spam"), limit > 0 ? split.limit(limit) : split, Email::text, Email::label,
+                tokenizer);
+    }
+
+    /** Tokenises every part of {@code split}. */
+    public static <T> TextClassificationData tokenize(String name, List<String> classes, Split<T> split, Function<T, String> text,
+                                                      ToIntFunction<T> label, WordPieceTokenizer tokenizer) {
+        Function<List<T>, List<Example>> encode = items -> items.parallelStream().map(item -> {
+            int y = label.applyAsInt(item);
+            if (y < 0 || y >= classes.size()) throw new IllegalArgumentException(name + ": label " + y + " is not one of " + classes);
+            return new Example(tokenizer.encode(text.apply(item)).ids(), y);
+        }).toList();
+        return new TextClassificationData(name, classes, encode.apply(split.train()), encode.apply(split.validation()),
+                encode.apply(split.test()));
+    }
+
+    public int size() { return train.size() + validation.size() + test.size(); }
+}
