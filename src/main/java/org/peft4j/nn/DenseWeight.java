@@ -31,11 +31,6 @@ public final class DenseWeight implements WeightParameterization {
     @Override public Tensor dense() { return weight.value(); }
 
     @Override
-    public DenseWeight withTrainable(boolean trainable) {
-        return new DenseWeight(weight.withTrainable(trainable));
-    }
-
-    @Override
     public void forward(Ops ops, Tensor x, Tensor y) {
         ops.gemm(Transpose.N, Transpose.T, 1f, x, weight.value(), 0f, y);
     }

@@ -21,10 +21,6 @@ public final class Embedding implements Module {
         return new Embedding(Parameter.trainable(name + ".weight", Tensor.normal(Seeds.of(seed, name), std, count, dim)));
     }
 
-    /** The same table (shared values) with its gradient dropped or allocated. */
-    public Embedding withTrainable(boolean trainable) {
-        return new Embedding(weight.withTrainable(trainable));
-    }
 
     public Parameter weight() { return weight; }
     public int dim() { return weight.value().dim(1); }

@@ -25,10 +25,6 @@ public final class LayerNorm implements Module {
                 Parameter.trainable(name + ".bias", Tensor.zeros(dim)), eps);
     }
 
-    /** The same normalisation (shared values) with its gradients dropped or allocated. */
-    public LayerNorm withTrainable(boolean trainable) {
-        return new LayerNorm(weight.withTrainable(trainable), bias.withTrainable(trainable), eps);
-    }
 
     @Override public List<Parameter> parameters() { return List.of(weight, bias); }
 

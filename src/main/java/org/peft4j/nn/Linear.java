@@ -52,15 +52,6 @@ public final class Linear implements Module {
     public Parameter bias() { return bias; }
     public List<LinearAdapter> adapters() { return adapters; }
 
-    /**
-     * The same layer (shared weight and bias values, same adapters) with the weight's and bias's
-     * gradients dropped or allocated; adapters keep their own trainability.
-     */
-    public Linear withTrainable(boolean trainable) {
-        Linear copy = new Linear(name, weight.withTrainable(trainable), bias == null ? null : bias.withTrainable(trainable));
-        copy.adapters.addAll(adapters);
-        return copy;
-    }
 
     /** Replaces how the weight is stored (e.g. by a sparse-plus-low-rank parameterization). */
     public void setWeight(WeightParameterization replacement) {

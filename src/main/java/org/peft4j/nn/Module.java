@@ -12,6 +12,11 @@ public interface Module {
     /** Parameters in a stable order, each once (tied parameters are listed at first use). */
     List<Parameter> parameters();
 
+    /** Freezes (or unfreezes) every parameter: a frozen module keeps no gradient buffers and does no weight-gradient work. */
+    default void setTrainable(boolean trainable) {
+        parameters().forEach(p -> p.setTrainable(trainable));
+    }
+
     /** Concatenates the parameters of several modules, dropping repeats of the same tensor (weight tying). */
     static List<Parameter> collect(List<? extends Module> modules) {
         List<Parameter> all = new ArrayList<>();

@@ -28,9 +28,4 @@ public interface WeightParameterization {
     /** The weight as a dense [out, in] matrix (a view where it is stored densely). */
     Tensor dense();
 
-    /** The same weight (shared values) with the gradients of its parameters dropped or allocated. */
-    default WeightParameterization withTrainable(boolean trainable) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be re-created "
-                + (trainable ? "trainable" : "frozen"));
-    }
 }

@@ -34,7 +34,7 @@ class InferenceBenchmarkTest {
 
     @Test
     void runsWarmupPlusTimedPassesOnFixedInputs() throws IOException {
-        var encoder = new SentenceEncoder(new BertEncoder(new BertConfig(30522, 8, 1, 2, 16, 64, 2, 1e-12f, 0f, 0f), 1, false),
+        var encoder = new SentenceEncoder(BertEncoder.random(new BertConfig(30522, 8, 1, 2, 16, 64, 2, 1e-12f, 0f, 0f), 1, false),
                 WordPieceTokenizer.miniLm().withMaxLength(64));
         List<String> log = new ArrayList<>();
         InferenceBenchmark.Result r;

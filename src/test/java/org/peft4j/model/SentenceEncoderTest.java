@@ -28,7 +28,7 @@ class SentenceEncoderTest {
     @BeforeAll
     static void build() throws IOException {
         ops = new JvmBackend(2);
-        encoder = new SentenceEncoder(new BertEncoder(TINY, 3, false), WordPieceTokenizer.miniLm().withMaxLength(33));
+        encoder = new SentenceEncoder(BertEncoder.random(TINY, 3, false), WordPieceTokenizer.miniLm().withMaxLength(33));
     }
 
     @AfterAll

@@ -58,7 +58,7 @@ class LinearProbeTest {
 
     @Test
     void logitsLossAndHeadGradientsEqualTheFrozenClassifiers() {
-        SequenceClassifier model = new SequenceClassifier(new BertEncoder(tiny(0f), 4, false), 3, 5);
+        SequenceClassifier model = new SequenceClassifier(BertEncoder.random(tiny(0f), 4, false), 3, 5);
         List<Example> examples = examples(9, 11);
         LinearProbe probe = LinearProbe.of(model, features(model.encoder(), examples), 6);
         assertEquals(model.parameters().stream().filter(Parameter::trainable).toList(), probe.parameters());
@@ -87,7 +87,7 @@ class LinearProbeTest {
 
     @Test
     void dropoutActsOnTheFeaturesInTrainingOnly() {
-        SequenceClassifier model = new SequenceClassifier(new BertEncoder(tiny(0.5f), 4, false), 3, 5);
+        SequenceClassifier model = new SequenceClassifier(BertEncoder.random(tiny(0.5f), 4, false), 3, 5);
         List<Example> examples = examples(6, 12);
         LinearProbe probe = LinearProbe.of(model, features(model.encoder(), examples), 6);
         TokenBatch rows = ClassificationBatches.pack(indices(examples), 1, 0);

@@ -21,13 +21,11 @@ final class BertEmbeddings implements Module {
     private final Buffers buffers = new Buffers("embeddings");
     private IntTensor positions, zeroTypes;
 
-    BertEmbeddings(BertConfig c, long seed, DropoutSites sites, boolean trainable) {
-        word = Embedding.create("embeddings.word_embeddings", c.vocabSize(), c.hiddenSize(), 0.02f, seed).withTrainable(trainable);
-        position = Embedding.create("embeddings.position_embeddings", c.maxPositions(), c.hiddenSize(), 0.02f, seed)
-                .withTrainable(trainable);
-        tokenType = Embedding.create("embeddings.token_type_embeddings", c.typeVocabSize(), c.hiddenSize(), 0.02f, seed)
-                .withTrainable(trainable);
-        norm = LayerNorm.create("embeddings.LayerNorm", c.hiddenSize(), c.layerNormEps()).withTrainable(trainable);
+    BertEmbeddings(BertConfig c, long seed, DropoutSites sites) {
+        word = Embedding.create("embeddings.word_embeddings", c.vocabSize(), c.hiddenSize(), 0.02f, seed);
+        position = Embedding.create("embeddings.position_embeddings", c.maxPositions(), c.hiddenSize(), 0.02f, seed);
+        tokenType = Embedding.create("embeddings.token_type_embeddings", c.typeVocabSize(), c.hiddenSize(), 0.02f, seed);
+        norm = LayerNorm.create("embeddings.LayerNorm", c.hiddenSize(), c.layerNormEps());
         dropout = sites.create("embeddings.dropout", c.hiddenDropout());
     }
 

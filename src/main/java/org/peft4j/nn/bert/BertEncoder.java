@@ -27,20 +27,19 @@ public final class BertEncoder implements Module {
     private final List<BertLayer> layers = new ArrayList<>();
     private int batch, seq;
 
-    /** A randomly initialised, trainable encoder (N(0, 0.02²) weights, as BERT). */
-    public BertEncoder(BertConfig config, long seed) {
-        this(config, seed, true);
+    /** A randomly initialised encoder (N(0, 0.02²) weights, as BERT), trainable or frozen. */
+    public static BertEncoder random(BertConfig config, long seed, boolean trainable) {
+        BertEncoder encoder = new BertEncoder(config, seed);
+        encoder.setTrainable(trainable);
+        return encoder;
     }
 
-    /**
-     * A randomly initialised encoder; with {@code trainable = false} every parameter is frozen:
-     * no gradient buffers, and no weight-gradient work in backward.
-     */
-    public BertEncoder(BertConfig config, long seed, boolean trainable) {
+    /** A randomly initialised, trainable encoder (N(0, 0.02²) weights, as BERT). */
+    public BertEncoder(BertConfig config, long seed) {
         this.config = config;
         this.dropoutSites = new DropoutSites(seed);
-        this.embeddings = new BertEmbeddings(config, seed, dropoutSites, trainable);
-        for (int i = 0; i < config.layers(); i++) layers.add(new BertLayer(config, i, seed, dropoutSites, trainable));
+        this.embeddings = new BertEmbeddings(config, seed, dropoutSites);
+        for (int i = 0; i < config.layers(); i++) layers.add(new BertLayer(config, i, seed, dropoutSites));
     }
 
     /**
@@ -52,8 +51,9 @@ public final class BertEncoder implements Module {
      * @throws org.peft4j.nn.StateDictMismatchException naming every weight that does not fit
      */
     public static BertEncoder pretrained(BertCheckpoint checkpoint, long seed, boolean trainable) {
-        BertEncoder encoder = new BertEncoder(checkpoint.config(), seed, trainable);
+        BertEncoder encoder = new BertEncoder(checkpoint.config(), seed);
         StateDict.load(encoder.parameters(), checkpoint.encoderWeights(), false);
+        encoder.setTrainable(trainable);
         return encoder;
     }
 

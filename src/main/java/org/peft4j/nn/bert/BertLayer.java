@@ -31,20 +31,20 @@ final class BertLayer implements Module {
     private Tensor preActivation;
     private int batch, seq;
 
-    BertLayer(BertConfig c, int index, long seed, DropoutSites sites, boolean trainable) {
+    BertLayer(BertConfig c, int index, long seed, DropoutSites sites) {
         String p = "encoder.layer." + index + ".";
         int h = c.hiddenSize();
-        query = Linear.normal(p + "attention.self.query", h, h, 0.02f, true, seed).withTrainable(trainable);
-        key = Linear.normal(p + "attention.self.key", h, h, 0.02f, true, seed).withTrainable(trainable);
-        value = Linear.normal(p + "attention.self.value", h, h, 0.02f, true, seed).withTrainable(trainable);
+        query = Linear.normal(p + "attention.self.query", h, h, 0.02f, true, seed);
+        key = Linear.normal(p + "attention.self.key", h, h, 0.02f, true, seed);
+        value = Linear.normal(p + "attention.self.value", h, h, 0.02f, true, seed);
         attention = new AttentionCore(p + "attention.self", c.heads(), c.headDim(), false,
                 sites.create(p + "attention.self.dropout", c.attentionDropout()));
-        attentionOutput = Linear.normal(p + "attention.output.dense", h, h, 0.02f, true, seed).withTrainable(trainable);
-        attentionNorm = LayerNorm.create(p + "attention.output.LayerNorm", h, c.layerNormEps()).withTrainable(trainable);
+        attentionOutput = Linear.normal(p + "attention.output.dense", h, h, 0.02f, true, seed);
+        attentionNorm = LayerNorm.create(p + "attention.output.LayerNorm", h, c.layerNormEps());
         attentionDropout = sites.create(p + "attention.output.dropout", c.hiddenDropout());
-        intermediate = Linear.normal(p + "intermediate.dense", h, c.intermediateSize(), 0.02f, true, seed).withTrainable(trainable);
-        output = Linear.normal(p + "output.dense", c.intermediateSize(), h, 0.02f, true, seed).withTrainable(trainable);
-        outputNorm = LayerNorm.create(p + "output.LayerNorm", h, c.layerNormEps()).withTrainable(trainable);
+        intermediate = Linear.normal(p + "intermediate.dense", h, c.intermediateSize(), 0.02f, true, seed);
+        output = Linear.normal(p + "output.dense", c.intermediateSize(), h, 0.02f, true, seed);
+        outputNorm = LayerNorm.create(p + "output.LayerNorm", h, c.layerNormEps());
         outputDropout = sites.create(p + "output.dropout", c.hiddenDropout());
         buffers = new Buffers(p.substring(0, p.length() - 1));
     }
