@@ -32,6 +32,9 @@ import org.peft4j.train.Trainer;
 public final class FinetuneExperiment {
     private FinetuneExperiment() {}
 
+    /** Training batches a data-dependent initialisation (LoRA-SB) may look at. */
+    static final int INIT_BATCHES = 8;
+
     /** Everything a fine-tuning run is parameterised by (defaults: {@link #defaults()}). */
     public record Settings(String method, int rank, float alpha, List<String> targets, Map<String, Object> options,
                            long steps, int batchSize, double lr, double warmupFraction, long seed, int threads,
@@ -76,7 +79,7 @@ public final class FinetuneExperiment {
         AdapterConfig config = AdapterConfig.of(s.method(), s.rank(), s.alpha(), TargetModules.of(s.targets().toArray(String[]::new)))
                 .withModulesToSave("classifier").withSeed(s.seed());
         for (Map.Entry<String, Object> o : s.options().entrySet()) config = config.withOption(o.getKey(), o.getValue());
-        model.addAdapter("default", config);
+        PeftModel.AdapterSet adapter = model.addAdapter("default", config);
         log.accept(String.format("%s (r %d, α %s) on %s + new head: %,d trainable of %,d parameters", s.method(), s.rank(),
                 s.alpha(), s.targets(), model.trainableParameterCount(), model.totalParameterCount()));
 
@@ -92,6 +95,9 @@ public final class FinetuneExperiment {
                     new ClassificationBatches(data.train(), s.batchSize(), 32, pad, s.seed()),
                     new Evaluator(ClassificationBatches.inOrder(validation, 16, 32, pad), true),
                     new Trainer.Settings(s.steps(), s.evalEvery(), s.evalEvery(), 2, 1.0, s.output(), resume, true), log);
+            ClassificationBatches sample = new ClassificationBatches(data.train(), s.batchSize(), 32, pad, s.seed() + 1);
+            adapter.method().initializeFromData(backend, model, "default",
+                    java.util.stream.LongStream.range(0, INIT_BATCHES).mapToObj(sample::batch).toList(), s.lr());
             double before = trainer.evaluate(test).get("eval_accuracy");
             log.accept(String.format("test accuracy before fine-tuning: %.4f", before));
             Trainer.Result result = trainer.run();

@@ -9,4 +9,11 @@ public interface AdapterMethod {
     String peftType();
 
     Adapter create(AdapterSite site);
+
+    /**
+     * A data-dependent start, run once before training on a few training batches (LoRA-SB derives
+     * its factors from accumulated gradients); most methods start from their initialisation alone.
+     */
+    default void initializeFromData(org.peft4j.backend.Ops ops, PeftModel model, String adapter,
+                                    java.util.List<org.peft4j.nn.TokenBatch> batches, double learningRate) {}
 }

@@ -53,6 +53,12 @@ public final class LoraSb implements AdapterMethod {
         }
     }
 
+    /** Accumulates the base-weight gradients over {@code batches} and starts from the sign-of-gradient first update. */
+    @Override
+    public void initializeFromData(Ops ops, PeftModel model, String adapter, List<TokenBatch> batches, double learningRate) {
+        initializeFromGradients(model, adapter, accumulateGradients(ops, model, adapter, batches), (float) learningRate, FirstUpdate.SIGN);
+    }
+
     @Override
     public Adapter create(AdapterSite site) {
         int r = site.rank();
