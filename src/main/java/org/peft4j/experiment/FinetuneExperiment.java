@@ -95,10 +95,10 @@ public final class FinetuneExperiment {
                     new ClassificationBatches(data.train(), s.batchSize(), 32, pad, s.seed()),
                     new Evaluator(ClassificationBatches.inOrder(validation, 16, 32, pad), true),
                     new Trainer.Settings(s.steps(), s.evalEvery(), s.evalEvery(), 2, 1.0, s.output(), resume, true), log);
+            double before = trainer.evaluate(test).get("eval_accuracy");
             ClassificationBatches sample = new ClassificationBatches(data.train(), s.batchSize(), 32, pad, s.seed() + 1);
             adapter.method().initializeFromData(backend, model, "default",
                     java.util.stream.LongStream.range(0, INIT_BATCHES).mapToObj(sample::batch).toList(), s.lr());
-            double before = trainer.evaluate(test).get("eval_accuracy");
             log.accept(String.format("test accuracy before fine-tuning: %.4f", before));
             Trainer.Result result = trainer.run();
             double after = trainer.evaluate(test).get("eval_accuracy");

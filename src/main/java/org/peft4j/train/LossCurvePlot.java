@@ -16,13 +16,25 @@ public final class LossCurvePlot {
     private LossCurvePlot() {}
 
     /** A named curve: x (steps) and y (loss) of equal length. */
-    public record Curve(List<? extends Number> steps, List<? extends Number> values) {}
+    public record Curve(List<? extends Number> steps, List<? extends Number> values) {
+        /** The exponential moving average {@code m ← βm + (1 − β)v} (bias-corrected), for noisy per-step losses. */
+        public Curve smoothed(double beta) {
+            List<Double> out = new java.util.ArrayList<>();
+            double m = 0;
+            for (int i = 0; i < values.size(); i++) {
+                m = beta * m + (1 - beta) * values.get(i).doubleValue();
+                out.add(m / (1 - Math.pow(beta, i + 1)));
+            }
+            return new Curve(steps, out);
+        }
+    }
 
     public static void write(Path png, String title, String yLabel, Map<String, Curve> curves) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("step").yAxisTitle(yLabel).build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setXAxisMaxLabelCount(12);
         for (Map.Entry<String, Curve> e : curves.entrySet()) {
             if (e.getValue().steps().isEmpty()) continue;
             XYSeries s = chart.addSeries(e.getKey(), e.getValue().steps(), e.getValue().values());

@@ -189,7 +189,9 @@ public final class Trainer {
         List<Long> steps = new ArrayList<>();
         for (long s = result.firstStep() + 1; s <= result.steps(); s++) steps.add(s);
         Map<String, LossCurvePlot.Curve> curves = new LinkedHashMap<>();
-        curves.put("train loss", new LossCurvePlot.Curve(steps, result.losses()));
+        LossCurvePlot.Curve train = new LossCurvePlot.Curve(steps, result.losses());
+        curves.put("train loss", train);
+        curves.put("train loss (EMA 0.95)", train.smoothed(0.95));
         curves.put("eval loss", new LossCurvePlot.Curve(
                 result.evaluations().stream().map(e -> (Number) e.get("step")).toList(),
                 result.evaluations().stream().map(e -> (Number) e.get("eval_loss")).toList()));
