@@ -24,6 +24,7 @@ class MiniLmParityTest {
     /**
      * Token-level last_hidden_state, values O(1), float32 sums in another order: real tokens agree
      * to 6e-6 (measured), padded rows to 9e-5; the bounds leave room for a differently blocked GEMM.
+     * Indexed by the mask value: {padded rows, real tokens}.
      */
     static final double[] TOKEN_TOLERANCE = {2e-4, 5e-5};
     /** Unit-length sentence embeddings. */
