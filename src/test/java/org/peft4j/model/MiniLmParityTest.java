@@ -21,8 +21,12 @@ import org.peft4j.text.EncodedBatch;
  * padded keys (ONNX adds −3.4e38, peft4j drops them), so they agree everywhere.
  */
 class MiniLmParityTest {
-    /** Token-level last_hidden_state: values are O(1), float32 accumulation differs in order. */
-    static final double TOKEN_TOLERANCE = 2e-4;
+    /**
+     * Token-level last_hidden_state, values O(1), float32 sums in another order: real tokens agree
+     * to 6e-6 (measured), padded rows to 9e-5; the bounds leave room for a differently blocked GEMM.
+     * Indexed by the mask value: {padded rows, real tokens}.
+     */
+    static final double[] TOKEN_TOLERANCE = {2e-4, 5e-5};
     /** Unit-length sentence embeddings. */
     static final double SENTENCE_TOLERANCE = 1e-4;
 
@@ -99,7 +103,7 @@ class MiniLmParityTest {
                         float ours = got.at((b * seq + s) * hidden + h);
                         double diff = Math.abs(expected[b][s][h] - ours);
                         worst[real] = Math.max(worst[real], diff);
-                        if (diff > TOKEN_TOLERANCE) {
+                        if (diff > TOKEN_TOLERANCE[real]) {
                             throw new AssertionError("text " + b + " token " + s + " dim " + h + ": onnx " + expected[b][s][h] + " vs " + ours);
                         }
                     }
