@@ -18,7 +18,7 @@ import java.util.Map;
  * A whole experiment as JSON (snake_case keys). A file only needs the keys it changes: it is
  * merged over the built-in defaults ({@code pretrain-sotu.json}), and unknown keys are errors.
  * <pre>
- * { "task": "causal-lm", "seed": 42, "steps": 800,
+ * { "task": "causal-lm", "seed": 42, "steps": 1600,
  *   "model": {"layers": 4, "hidden": 128, "heads": 4, "context": 128, "dropout": 0.1, "tie_weights": true},
  *   "data": {"dataset": "sotu", "tokenizer": "char"},
  *   "optimizer": {"name": "adamw", "lr": 3e-3, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "max_grad_norm": 1.0},

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import org.peft4j.backend.Ops;
 import org.peft4j.linalg.Svd;
-import org.peft4j.nn.DenseWeight;
 import org.peft4j.nn.Parameter;
 import org.peft4j.tensor.Tensor;
 
@@ -54,10 +53,7 @@ public final class Lora implements AdapterMethod {
 
     /** PiSSA factors from the top-r SVD of the base weight, which is replaced by its residual. */
     private static Tensor[] pissa(AdapterSite site) {
-        if (!(site.linear().weight() instanceof DenseWeight dense)) {
-            throw new IllegalArgumentException(site.module() + ": PiSSA needs a dense base weight");
-        }
-        Tensor w = dense.dense();
+        Tensor w = Adapters.denseWeight(site, "PiSSA");
         Svd svd = Svd.top(w, site.rank());
         float s = site.scaling();
         int r = site.rank(), in = w.cols(), out = w.rows();

@@ -192,15 +192,13 @@ public final class LowRankBranch {
 
     /** ΔW = s·B·A [out, in], with B·diag(g) for the evaluation gate where there is one. */
     public Tensor deltaWeight() {
-        Tensor delta = Tensor.zeros(b.value().dim(0), a.value().dim(1));
-        try (var ops = new org.peft4j.backend.jvm.JvmBackend(1)) {
-            Tensor up = b.value();
-            if (gate != null) {
-                up = Tensor.zeros(up.shape());
+        Tensor up = b.value();
+        if (gate != null) {
+            up = Tensor.zeros(up.shape());
+            try (var ops = new org.peft4j.backend.jvm.JvmBackend(1)) {
                 ops.scaleColumns(b.value(), gate.values(false), up);
             }
-            ops.gemm(Transpose.N, Transpose.N, scale, up, a.value(), 0f, delta);
         }
-        return delta;
+        return Adapters.scaledProduct(scale, up, a.value());
     }
 }
