@@ -80,13 +80,7 @@ final class FrozenBasisBranch {
         int rows = gradOutput.rows();
         Tensor dh = buffers.get("dh", rows, rank());
         core.inputGradient(ops, buffers.get("dg", rows, rank()), dh, buffers);
-        if (dropout == null) {
-            ops.gemm(Transpose.N, Transpose.N, 1f, dh, a.value(), 1f, dx);
-        } else {
-            Tensor dInput = buffers.get("dInput", dx.shape());
-            ops.gemm(Transpose.N, Transpose.N, 1f, dh, a.value(), 0f, dInput);
-            ops.axpy(1f, dropout.backward(ops, dInput, training), dx);
-        }
+        LowRankBranch.addInputGradient(ops, dh, a.value(), dropout, training, buffers, dx);
     }
 
     /** ΔW = s·B·C·A [out, in] (host side). */

@@ -1,8 +1,6 @@
 package org.peft4j.peft;
 
-import java.util.List;
 import java.util.Map;
-import org.peft4j.backend.Ops;
 import org.peft4j.linalg.Svd;
 import org.peft4j.nn.Parameter;
 import org.peft4j.tensor.Tensor;
@@ -68,20 +66,7 @@ public final class Lora implements AdapterMethod {
     }
 
     /** An adapter that only adds its low-rank branch: LoRA itself, and any variant that is LoRA at inference. */
-    public record Additive(LowRankBranch branch) implements Adapter {
-        @Override public List<Parameter> parameters() { return branch.parameters(); }
-        @Override public void forward(Ops ops, Tensor x, Tensor y) { branch.forward(ops, x, y); }
-
-        @Override
-        public Tensor backward(Ops ops, Tensor x, Tensor dy) {
-            branch.backward(ops, dy);
-            return dy;
-        }
-
-        @Override public void addInputGradient(Ops ops, Tensor dx) { branch.addInputGradient(ops, dx); }
-        @Override public void setTraining(boolean training) { branch.setTraining(training); }
-        @Override public Tensor deltaWeight(Tensor w) { return branch.deltaWeight(); }
-
+    public record Additive(LowRankBranch branch) implements LowRankBranch.BranchAdapter {
         @Override
         public Map<String, Tensor> peftTensors() {
             return Map.of("lora_A.weight", branch.a().value(), "lora_B.weight", branch.b().value());

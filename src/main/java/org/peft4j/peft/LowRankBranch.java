@@ -180,12 +180,16 @@ public final class LowRankBranch {
     }
 
     public void addInputGradient(Ops ops, Tensor dx) {
-        Tensor dh = buffers.get("dh", gradOutput.rows(), rank());
+        addInputGradient(ops, buffers.get("dh", gradOutput.rows(), rank()), a.value(), dropout, training, buffers, dx);
+    }
+
+    /** {@code dx += dropout'(dh·A)}: the input gradient of any branch whose first factor A reads dropout(x). */
+    static void addInputGradient(Ops ops, Tensor dh, Tensor a, Dropout dropout, boolean training, Buffers buffers, Tensor dx) {
         if (dropout == null) {
-            ops.gemm(Transpose.N, Transpose.N, 1f, dh, a.value(), 1f, dx);
+            ops.gemm(Transpose.N, Transpose.N, 1f, dh, a, 1f, dx);
         } else {
             Tensor dInput = buffers.get("dInput", dx.shape());
-            ops.gemm(Transpose.N, Transpose.N, 1f, dh, a.value(), 0f, dInput);
+            ops.gemm(Transpose.N, Transpose.N, 1f, dh, a, 0f, dInput);
             ops.axpy(1f, dropout.backward(ops, dInput, training), dx);
         }
     }
