@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 
 /** {@code peft4j compare}: several adapter methods on the main fine-tuning task with one budget, as one table. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Fine-tune all-MiniLM-L6-v2 on SpamAssassin with each method (same rank, targets, steps, data and seed)",
-                "and print one table: trainable parameters, test accuracy, step time, peak heap; also written as Markdown."})
+        description = {"Compare adapter methods on the fine-tuning task with one budget, as one table.",
+                "Each method fine-tunes all-MiniLM-L6-v2 on SpamAssassin (same rank, targets, steps, data and seed); the table",
+                "(trainable parameters, test accuracy, step time, peak heap) is also written as Markdown."})
 final class CompareCommand implements Callable<Integer> {
     private static final FinetuneExperiment.Settings DEFAULTS = FinetuneExperiment.Settings.defaults();
 

@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 
 /** {@code peft4j finetune}: the main job, all-MiniLM-L6-v2 + an adapter + a new head on SpamAssassin. */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = {"Fine-tune all-MiniLM-L6-v2 with an adapter (default LoRA r=8, α=16 on query and value) and a new",
-                "two-class head on SpamAssassin; print test accuracy before and after, trainable vs total parameters,",
-                "step time and peak heap; save the adapter as a Hugging Face PEFT directory."})
+        description = {"Fine-tune all-MiniLM-L6-v2 with an adapter and a new head on SpamAssassin (the main job).",
+                "Default: LoRA r=8, α=16 on query and value. Prints test accuracy before and after, trainable vs total",
+                "parameters, step time and peak heap; saves the adapter as a Hugging Face PEFT directory."})
 final class FinetuneCommand implements Callable<Integer> {
     private static final FinetuneExperiment.Settings DEFAULTS = FinetuneExperiment.Settings.defaults();
 

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code peft4j pretrain}: a small GPT from scratch on the State of the Union speeches. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = {"Pretrain a small GPT-style decoder from scratch on the State of the Union corpus",
-                "and report validation loss and perplexity against the unigram baseline."})
+        description = {"Pretrain a small GPT from scratch on the State of the Union speeches.",
+                "Reports validation loss and perplexity against the unigram baseline."})
 final class PretrainCommand implements Callable<Integer> {
     @Mixin ExperimentOptions common;
     @Option(names = "--config", description = "Experiment JSON merged over the defaults (flags override it).") Path config;

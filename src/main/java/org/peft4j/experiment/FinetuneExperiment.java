@@ -16,6 +16,7 @@ import org.peft4j.optim.AdamWOptimizer;
 import org.peft4j.optim.LearningRateSchedule;
 import org.peft4j.optim.ParameterGroup;
 import org.peft4j.peft.AdapterConfig;
+import org.peft4j.peft.AdapterMethods;
 import org.peft4j.peft.PeftModel;
 import org.peft4j.peft.TargetModules;
 import org.peft4j.peft.format.PeftAdapterFormat;
@@ -69,6 +70,7 @@ public final class FinetuneExperiment {
     }
 
     public static Report run(Settings s, boolean resume, Consumer<String> log) throws IOException {
+        AdapterMethods.get(s.method()); // an unknown method fails here, before the model and the data load
         PretrainedBert bert = PretrainedBert.miniLm();
         TextClassificationData data = TextClassificationData.spamAssassin(DataDirectory.resolve(),
                 bert.tokenizer().withMaxLength(s.maxLength()), s.seed(), s.mailLimit());
