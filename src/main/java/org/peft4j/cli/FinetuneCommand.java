@@ -45,6 +45,7 @@ final class FinetuneCommand implements Callable<Integer> {
         System.out.printf("test accuracy: %.4f before, %.4f after fine-tuning%n", r.accuracyBefore(), r.accuracyAfter());
         System.out.printf("trainable parameters: %,d of %,d (%.3f%%)%n", r.trainable(), r.total(), 100.0 * r.trainable() / r.total());
         System.out.printf("%.3f s/step, %,.0f tokens/s, peak heap %,d MiB%n", r.secondsPerStep(), r.tokensPerSecond(), r.peakHeapBytes() >> 20);
+        r.accuracyByRank().forEach((rank, accuracy) -> System.out.printf("  evaluated at rank %d: test accuracy %.4f%n", rank, accuracy));
         byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r.asMap());
         AtomicFiles.write(output.resolve("summary.json"), out -> out.write(json));
         System.out.println("adapter (PEFT format): " + r.adapterDirectory().toAbsolutePath());

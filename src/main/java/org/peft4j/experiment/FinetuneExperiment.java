@@ -17,12 +17,14 @@ import org.peft4j.optim.LearningRateSchedule;
 import org.peft4j.optim.ParameterGroup;
 import org.peft4j.peft.AdapterConfig;
 import org.peft4j.peft.AdapterMethods;
+import org.peft4j.peft.DyLora;
 import org.peft4j.peft.PeftModel;
 import org.peft4j.peft.TargetModules;
 import org.peft4j.peft.format.PeftAdapterFormat;
 import org.peft4j.peft.format.SaveOptions;
 import org.peft4j.train.ClassificationBatches;
 import org.peft4j.train.Evaluator;
+import org.peft4j.train.LossCurvePlot;
 import org.peft4j.train.Trainer;
 
 /**
@@ -53,7 +55,8 @@ public final class FinetuneExperiment {
 
     /** What the run measured. */
     public record Report(String method, double accuracyBefore, double accuracyAfter, long trainable, long total,
-                         double secondsPerStep, double tokensPerSecond, long peakHeapBytes, Path adapterDirectory) {
+                         double secondsPerStep, double tokensPerSecond, long peakHeapBytes, Path adapterDirectory,
+                         Map<Integer, Double> accuracyByRank) {
         public Map<String, Object> asMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("method", method);
@@ -65,6 +68,7 @@ public final class FinetuneExperiment {
             m.put("tokens_per_second", tokensPerSecond);
             m.put("peak_heap_bytes", peakHeapBytes);
             m.put("adapter_directory", adapterDirectory.toString());
+            if (!accuracyByRank.isEmpty()) m.put("test_accuracy_by_eval_rank", accuracyByRank);
             return m;
         }
     }
@@ -104,10 +108,29 @@ public final class FinetuneExperiment {
             log.accept(String.format("test accuracy before fine-tuning: %.4f", before));
             Trainer.Result result = trainer.run();
             double after = trainer.evaluate(test).get("eval_accuracy");
+            Map<Integer, Double> byRank = adapter.method() instanceof DyLora ? accuracyByRank(trainer, test, adapter, s) : Map.of();
             Path adapterDir = s.output().resolve("adapter");
             PeftAdapterFormat.save(adapterDir, model, "default", SaveOptions.featureExtraction("sentence-transformers/all-MiniLM-L6-v2"));
             return new Report(s.method(), before, after, model.trainableParameterCount(), model.totalParameterCount(),
-                    result.secondsPerStep(), result.tokensPerSecond(), result.peakHeapBytes(), adapterDir);
+                    result.secondsPerStep(), result.tokensPerSecond(), result.peakHeapBytes(), adapterDir, byRank);
         }
+    }
+
+    /**
+     * DyLoRA's promise: one training run, evaluation at every rank b ≤ r without retraining.
+     * Returns test accuracy per rank, plots it to {@code accuracy_by_rank.png} and leaves the
+     * adapter at its full rank.
+     */
+    private static Map<Integer, Double> accuracyByRank(Trainer trainer, Evaluator test, PeftModel.AdapterSet adapter, Settings s)
+            throws IOException {
+        Map<Integer, Double> byRank = new java.util.TreeMap<>();
+        for (int rank = 1; rank <= s.rank(); rank++) {
+            DyLora.setEvalRank(adapter, rank);
+            byRank.put(rank, trainer.evaluate(test).get("eval_accuracy"));
+        }
+        DyLora.setEvalRank(adapter, s.rank());
+        LossCurvePlot.write(s.output().resolve("accuracy_by_rank.png"), "DyLoRA: test accuracy at each evaluation rank", "rank",
+                "test accuracy", Map.of("test accuracy", new LossCurvePlot.Curve(List.copyOf(byRank.keySet()), List.copyOf(byRank.values()))));
+        return byRank;
     }
 }

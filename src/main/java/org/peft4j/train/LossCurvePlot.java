@@ -11,7 +11,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** Writes loss curves (one series per name: steps → values) as a PNG with XChart. */
+/** Writes curves (one series per name: x → y, e.g. steps → loss) as a PNG with XChart. */
 public final class LossCurvePlot {
     private LossCurvePlot() {}
 
@@ -29,9 +29,9 @@ public final class LossCurvePlot {
         }
     }
 
-    public static void write(Path png, String title, String yLabel, Map<String, Curve> curves) throws IOException {
+    public static void write(Path png, String title, String xLabel, String yLabel, Map<String, Curve> curves) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("step").yAxisTitle(yLabel).build();
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(4);
         chart.getStyler().setXAxisMaxLabelCount(12);

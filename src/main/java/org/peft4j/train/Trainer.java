@@ -195,7 +195,7 @@ public final class Trainer {
         curves.put("eval loss", new LossCurvePlot.Curve(
                 result.evaluations().stream().map(e -> (Number) e.get("step")).toList(),
                 result.evaluations().stream().map(e -> (Number) e.get("eval_loss")).toList()));
-        LossCurvePlot.write(settings.outputDir().resolve("loss.png"), "training loss", "cross-entropy", curves);
+        LossCurvePlot.write(settings.outputDir().resolve("loss.png"), "training loss", "step", "cross-entropy", curves);
     }
 
     /** Sum of the heap pools' peak usage since the JVM started. */
