@@ -56,7 +56,7 @@ class Layer(nn.Module):
 class Classifier(nn.Module):
     def __init__(self, vocab=30522, h=384, layers=6, positions=512, classes=2):
         super().__init__()
-        self.word, self.pos, self.type = nn.Embedding(vocab, h), nn.Embedding(positions, h), nn.Embedding(2, h)
+        self.word, self.pos, self.token_type = nn.Embedding(vocab, h), nn.Embedding(positions, h), nn.Embedding(2, h)
         self.ln = nn.LayerNorm(h, eps=1e-12)
         self.drop = nn.Dropout(0.1)
         self.layers = nn.ModuleList(Layer(h) for _ in range(layers))
@@ -64,7 +64,7 @@ class Classifier(nn.Module):
 
     def forward(self, ids, mask):
         s = ids.shape[1]
-        x = self.drop(self.ln(self.word(ids) + self.pos(torch.arange(s)) + self.type(torch.zeros_like(ids))))
+        x = self.drop(self.ln(self.word(ids) + self.pos(torch.arange(s)) + self.token_type(torch.zeros_like(ids))))
         bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for layer in self.layers:
             x = layer(x, bias)

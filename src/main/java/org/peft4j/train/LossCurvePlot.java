@@ -35,6 +35,7 @@ public final class LossCurvePlot {
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(4);
         chart.getStyler().setXAxisMaxLabelCount(12);
+        chart.getStyler().setYAxisDecimalPattern("#0.####");
         for (Map.Entry<String, Curve> e : curves.entrySet()) {
             if (e.getValue().steps().isEmpty()) continue;
             XYSeries s = chart.addSeries(e.getKey(), e.getValue().steps(), e.getValue().values());
