@@ -38,6 +38,6 @@ public final class Backends {
         }
         List<String> names = all.stream().map(BackendProvider::name).toList();
         throw new IllegalArgumentException("unknown backend '" + name + "'; available: " + names + " or auto"
-                + (name.equals("tornado") ? " (launch with scripts/peft4j --tornado to put TornadoVM on the class path)" : ""));
+                + (name.equals("tornado") ? " (the TornadoVM backend is not on the class path of this build)" : ""));
     }
 }

@@ -94,6 +94,8 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
     ExperimentSpec validated() {
         require(steps >= 1, "steps must be ≥ 1");
         require(batchSize >= 1, "batch_size must be ≥ 1");
+        require(model.layers() >= 1 && model.hidden() >= 1 && model.heads() >= 1, "model.layers, model.hidden and model.heads must be ≥ 1");
+        require(model.context() >= 2, "model.context must be ≥ 2");
         require(model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
         require(model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
         require(optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");

@@ -7,11 +7,12 @@ package org.peft4j.nn.gpt;
 public record GptConfig(int vocabSize, int contextLength, int layers, int heads, int hiddenSize,
                         float dropout, boolean tieWeights, float layerNormEps) {
     public GptConfig {
-        if (hiddenSize % heads != 0) {
+        if (heads > 0 && hiddenSize % heads != 0) {
             throw new IllegalArgumentException("hidden size " + hiddenSize + " is not a multiple of " + heads + " heads");
         }
-        if (vocabSize <= 0 || contextLength <= 0 || layers <= 0) {
-            throw new IllegalArgumentException("GptConfig sizes must be positive: " + this);
+        if (vocabSize <= 0 || contextLength <= 0 || layers <= 0 || heads <= 0 || hiddenSize <= 0) {
+            throw new IllegalArgumentException("GPT sizes must be positive: vocabulary " + vocabSize + ", context " + contextLength
+                    + ", layers " + layers + ", heads " + heads + ", hidden " + hiddenSize);
         }
     }
 
