@@ -11,10 +11,8 @@ import org.peft4j.tensor.Tensor;
  * batch's targets are the inputs shifted by one.
  */
 public final class CausalLanguageModel implements AdaptableModel {
-    public static final int IGNORE_INDEX = -100;
-
     private final GptDecoder decoder;
-    private final Buffers buffers = new Buffers("lm");
+    private final CrossEntropyLoss crossEntropy = new CrossEntropyLoss("lm");
     private Tensor logits;
 
     public CausalLanguageModel(GptDecoder decoder) {
@@ -39,13 +37,11 @@ public final class CausalLanguageModel implements AdaptableModel {
         if (batch.targets() == null || batch.targets().size() != batch.ids().size()) {
             throw new IllegalArgumentException("language-model loss needs next-token targets shaped like the ids, got " + batch.targets());
         }
-        Tensor loss = buffers.get("loss", 1);
-        ops.crossEntropy(logits, batch.targets(), IGNORE_INDEX, loss, buffers.get("dlogits", logits.shape()));
-        return loss;
+        return crossEntropy.forward(ops, logits, batch.targets());
     }
 
     @Override
     public void backward(Ops ops, boolean training) {
-        decoder.backward(ops, buffers.get("dlogits", logits.shape()), training);
+        decoder.backward(ops, crossEntropy.gradient(), training);
     }
 }

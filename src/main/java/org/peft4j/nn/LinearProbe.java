@@ -20,6 +20,7 @@ public final class LinearProbe implements TrainableModel {
     private final DropoutSites dropoutSites;
     private final Dropout dropout;
     private final Buffers buffers = new Buffers("probe");
+    private final CrossEntropyLoss crossEntropy = new CrossEntropyLoss("probe");
     private Tensor logits;
 
     /** {@code features [N, in]} indexed by batch ids; {@code dropout} as the classifier's (the encoder's hidden dropout). */
@@ -56,14 +57,12 @@ public final class LinearProbe implements TrainableModel {
     @Override
     public Tensor loss(Ops ops, TokenBatch batch) {
         if (batch.targets() == null) throw new IllegalArgumentException("classification loss needs labels in the batch");
-        Tensor loss = buffers.get("loss", 1);
-        ops.crossEntropy(logits, batch.targets(), SequenceClassifier.IGNORE_INDEX, loss, buffers.get("dlogits", logits.shape()));
-        return loss;
+        return crossEntropy.forward(ops, logits, batch.targets());
     }
 
     @Override
     public void backward(Ops ops, boolean training) {
         ops.stage("classifier/backward");
-        classifier.backward(ops, buffers.get("dlogits", logits.shape()), null, false);
+        classifier.backward(ops, crossEntropy.gradient(), null, false);
     }
 }

@@ -18,13 +18,11 @@ import org.peft4j.tensor.Tensor;
  * the classifier's gradients are computed.
  */
 public final class SequenceClassifier implements AdaptableModel {
-    /** Labels equal to this are left out of the loss, as in PyTorch. */
-    public static final int IGNORE_INDEX = -100;
-
     private final BertEncoder encoder;
     private final Linear classifier;
     private final Dropout dropout;
     private final Buffers buffers = new Buffers("classifier");
+    private final CrossEntropyLoss crossEntropy = new CrossEntropyLoss("classifier");
     private TokenBatch batch;
     private Tensor logits;
 
@@ -73,16 +71,14 @@ public final class SequenceClassifier implements AdaptableModel {
     @Override
     public Tensor loss(Ops ops, TokenBatch batch) {
         if (batch.targets() == null) throw new IllegalArgumentException("classification loss needs labels in the batch");
-        Tensor loss = buffers.get("loss", 1);
-        ops.crossEntropy(logits, batch.targets(), IGNORE_INDEX, loss, buffers.get("dlogits", logits.shape()));
-        return loss;
+        return crossEntropy.forward(ops, logits, batch.targets());
     }
 
     @Override
     public void backward(Ops ops, boolean training) {
         ops.stage("classifier/backward");
         int b = batch.batchSize(), h = encoder.config().hiddenSize();
-        Tensor dlogits = buffers.get("dlogits", b, classes());
+        Tensor dlogits = crossEntropy.gradient();
         if (!encoder.hasTrainableParameters()) {
             classifier.backward(ops, dlogits, null, false);
             return;

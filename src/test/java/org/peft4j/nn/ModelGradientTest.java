@@ -43,7 +43,7 @@ class ModelGradientTest {
         SplittableRandom rng = new SplittableRandom(seed);
         int[] ids = rng.ints(b * s, 0, vocab).toArray();
         int[] targets = new int[b * s];
-        for (int i = 0; i < b * s; i++) targets[i] = (i % s == s - 1) ? CausalLanguageModel.IGNORE_INDEX : ids[i + 1];
+        for (int i = 0; i < b * s; i++) targets[i] = (i % s == s - 1) ? CrossEntropyLoss.IGNORE_INDEX : ids[i + 1];
         return new TokenBatch(new IntTensor(ids, new int[] {b, s}), null, null, new IntTensor(targets, new int[] {b, s}));
     }
 
