@@ -4,8 +4,8 @@ import static org.peft4j.backend.jvm.GemmMicroKernel.MR;
 import static org.peft4j.backend.jvm.GemmMicroKernel.NR;
 
 import java.util.Arrays;
+import org.peft4j.backend.GemmShape;
 import org.peft4j.backend.Transpose;
-import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -28,7 +28,7 @@ final class Gemm {
     private Gemm() {}
 
     static void gemm(Parallel pool, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        Dims d = Dims.check("gemm" + ta + tb, ta, tb, a, rows(a), a.cols(), b, rows(b), b.cols(), c, rows(c), c.cols());
+        GemmShape d = GemmShape.of(ta, tb, a, b, c);
         multiply(pool, true, GemmOperand.of(a, ta), GemmOperand.of(b, tb), d, alpha, beta, c.data(), c.offset());
     }
 
@@ -37,12 +37,8 @@ final class Gemm {
      * out whole between threads; a few large ones are each split like {@link #gemm}.
      */
     static void batched(Parallel pool, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        String op = "batchedGemm" + ta + tb;
-        Shapes.check(a.rank() == 3 && b.rank() == 3, op, "operands must be 3-D", a, b);
-        Shapes.check(c.rank() == 3, op, "output must be 3-D", a, c);
-        int batch = c.dim(0);
-        Shapes.check(a.dim(0) == batch && b.dim(0) == batch, op, "batch sizes differ (output has " + batch + ")", a, b);
-        Dims d = Dims.check(op, ta, tb, a, a.dim(1), a.dim(2), b, b.dim(1), b.dim(2), c, c.dim(1), c.dim(2));
+        GemmShape d = GemmShape.batched(ta, tb, a, b, c);
+        int batch = d.batch();
         if (batch == 0) return;
         int threads = pool.threads();
         long work = d.work();
@@ -63,7 +59,7 @@ final class Gemm {
     }
 
     /** The product into the dense {@code m × n} block of C at {@code c[co]}; forks only if {@code mayFork}. */
-    private static void multiply(Parallel pool, boolean mayFork, GemmOperand a, GemmOperand b, Dims d,
+    private static void multiply(Parallel pool, boolean mayFork, GemmOperand a, GemmOperand b, GemmShape d,
                                  float alpha, float beta, float[] c, int co) {
         int m = d.m(), n = d.n(), k = d.k();
         if (m == 0 || n == 0) return;
@@ -96,13 +92,6 @@ final class Gemm {
         }
     }
 
-    /** Rows of the matrix view {@code [rows, cols]} of {@code t}: all axes but the last (exact even when cols = 0). */
-    private static int rows(Tensor t) {
-        int rows = 1;
-        for (int axis = 0; axis < t.rank() - 1; axis++) rows *= t.dim(axis);
-        return rows;
-    }
-
     private static int tiles(int extent, int tile) {
         return (extent + tile - 1) / tile;
     }
@@ -110,21 +99,5 @@ final class Gemm {
     private static void scale(float[] c, int from, int count, float beta) {
         if (beta == 0f) Arrays.fill(c, from, from + count, 0f);
         else if (beta != 1f) for (int i = from; i < from + count; i++) c[i] *= beta;
-    }
-
-    /** Problem size {@code op(A): m × k, op(B): k × n, C: m × n}. */
-    private record Dims(int m, int n, int k) {
-        long work() { return (long) m * n * k; }
-
-        static Dims check(String op, Transpose ta, Transpose tb, Tensor a, int aRows, int aCols,
-                          Tensor b, int bRows, int bCols, Tensor c, int cRows, int cCols) {
-            int m = ta.transposed() ? aCols : aRows;
-            int k = ta.transposed() ? aRows : aCols;
-            int kb = tb.transposed() ? bCols : bRows;
-            int n = tb.transposed() ? bRows : bCols;
-            Shapes.check(k == kb, op, "inner dimensions differ (" + k + " vs " + kb + ")", a, b);
-            Shapes.check(cRows == m && cCols == n, op, "output must be [" + m + ", " + n + "]", a, c);
-            return new Dims(m, n, k);
-        }
     }
 }

@@ -7,7 +7,7 @@ import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /** The default backend: plain Java and the JDK Vector API on a fixed pool of threads. */
-public final class JvmBackend implements Backend {
+public class JvmBackend implements Backend {
     private final Parallel pool;
 
     /** @param threads worker threads; 0 means one per available processor */

@@ -1,0 +1,55 @@
+package org.peft4j.backend.tornado;
+
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/** Element-wise kernels for TornadoVM: GELU (erf form) forward and backward, and the AdamW update. */
+public final class ElementKernels {
+    private static final float INV_SQRT2 = 0.70710678f;
+    private static final float INV_SQRT_2PI = 0.39894228f;
+
+    private ElementKernels() {}
+
+    /** {@code y = x·Φ(x)}. */
+    public static void gelu(float[] x, float[] y, int size, int xo, int yo) {
+        for (@Parallel int i = 0; i < size; i++) {
+            float v = x[xo + i];
+            y[yo + i] = v * normalCdf(v);
+        }
+    }
+
+    /** {@code dx = dy·(Φ(x) + x·φ(x))}. */
+    public static void geluBackward(float[] x, float[] dy, float[] dx, int size, int xo, int go, int oo) {
+        for (@Parallel int i = 0; i < size; i++) {
+            float v = x[xo + i];
+            float pdf = TornadoMath.exp(-0.5f * v * v) * INV_SQRT_2PI;
+            dx[oo + i] = dy[go + i] * (normalCdf(v) + v * pdf);
+        }
+    }
+
+    /**
+     * AdamW with the host's operation order: {@code m ← β1·m + (1−β1)·g}, {@code v ← β2·v + (1−β2)·g²},
+     * {@code θ ← θ·(1 − lr·λ) − (lr/c1)·m / (√v/√c2 + ε)}. {@code h} = {β1, β2, 1 − lr·λ, lr/c1, 1/√c2, ε}.
+     */
+    public static void adamW(float[] p, float[] g, float[] m, float[] v, float[] h, int size, int[] offsets) {
+        for (@Parallel int i = 0; i < size; i++) {
+            float grad = g[offsets[1] + i];
+            float mi = m[offsets[2] + i] * h[0] + grad * (1f - h[0]);
+            float vi = v[offsets[3] + i] * h[1] + grad * grad * (1f - h[1]);
+            float denom = TornadoMath.sqrt(vi) * h[4] + h[5];
+            p[offsets[0] + i] = p[offsets[0] + i] * h[2] - mi * h[3] / denom;
+            m[offsets[2] + i] = mi;
+            v[offsets[3] + i] = vi;
+        }
+    }
+
+    /** Φ(x) = ½·erfc(−x/√2), erfc from the Chebyshev fit of Numerical Recipes (as the JVM backend). */
+    private static float normalCdf(float x) {
+        float z = TornadoMath.abs(x) * INV_SQRT2;
+        float t = 1f / (1f + 0.5f * z);
+        float poly = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f
+                + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+        float halfErfc = 0.5f * t * TornadoMath.exp(poly - z * z);
+        return x < 0f ? halfErfc : 1f - halfErfc;
+    }
+}

@@ -1,0 +1,193 @@
+package org.peft4j.backend.tornado;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.peft4j.testing.AllClose.assertAllClose;
+
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.peft4j.backend.AdamW;
+import org.peft4j.backend.Ops;
+import org.peft4j.backend.Transpose;
+import org.peft4j.backend.jvm.JvmBackend;
+import org.peft4j.tensor.IntTensor;
+import org.peft4j.tensor.Tensor;
+import org.peft4j.testing.GuardedViews;
+
+/**
+ * Every device kernel against the JVM backend on fresh random inputs, over sizes that are not
+ * multiples of the work-group tile, with operands at non-zero offsets inside larger arrays.
+ */
+class TornadoKernelsTest {
+    private static JvmBackend jvm;
+    private static TornadoBackend tornado;
+
+    @BeforeAll
+    static void start() {
+        jvm = new JvmBackend(2);
+        tornado = (TornadoBackend) new TornadoBackendProvider().create(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        tornado.close();
+        jvm.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"N,N,1,1,1", "N,T,17,33,7", "T,N,64,48,40", "T,T,5,130,300", "N,T,33,16,16", "N,N,3,70,129"})
+    void gemmMatchesTheJvm(Transpose ta, Transpose tb, int m, int n, int k) {
+        long seed = 31L * m + 7L * n + k;
+        Tensor a = random(seed, ta.transposed() ? new int[] {k, m} : new int[] {m, k});
+        Tensor b = random(seed + 1, tb.transposed() ? new int[] {n, k} : new int[] {k, n});
+        Tensor c = random(seed + 2, m, n);
+        both("gemm", 1e-5 * Math.sqrt(k), c, (ops, out) -> ops.gemm(ta, tb, 0.7f, a, b, 0.5f, out));
+        Tensor garbage = Tensor.zeros(m, n).fill(Float.NaN);
+        both("gemm beta=0", 1e-5 * Math.sqrt(k), garbage, (ops, out) -> ops.gemm(ta, tb, 1.3f, a, b, 0f, out));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"N,N", "N,T", "T,N", "T,T"})
+    void batchedGemmMatchesTheJvm(Transpose ta, Transpose tb) {
+        int batch = 3, m = 19, n = 23, k = 17;
+        Tensor a = random(11, ta.transposed() ? new int[] {batch, k, m} : new int[] {batch, m, k});
+        Tensor b = random(12, tb.transposed() ? new int[] {batch, n, k} : new int[] {batch, k, n});
+        both("batchedGemm", 1e-5, random(13, batch, m, n), (ops, out) -> ops.batchedGemm(ta, tb, 0.9f, a, b, 0.25f, out));
+    }
+
+    @Test
+    void loraForwardAndBackwardMatchTheJvm() {
+        Tensor x = random(21, 2, 9, 37), a = random(22, 8, 37), b = random(23, 29, 8);
+        Tensor yJ = random(24, 2, 9, 29), yT = yJ.copy(), hJ = Tensor.zeros(18, 8), hT = hJ.copy();
+        jvm.loraForward(x, a, b, 2f, hJ, yJ);
+        tornado.loraForward(x, a, b, 2f, hT, yT);
+        assertAllClose(hJ.toArray(), hT.toArray(), 1e-5, 1e-5, "h");
+        assertAllClose(yJ.toArray(), yT.toArray(), 1e-5, 1e-5, "y");
+
+        Tensor dy = random(25, 2, 9, 29);
+        Tensor dAJ = random(26, 8, 37), dAT = dAJ.copy(), dBJ = random(27, 29, 8), dBT = dBJ.copy();
+        Tensor dhJ = Tensor.zeros(18, 8), dhT = dhJ.copy();
+        jvm.loraBackward(x, dy, a, b, 2f, hJ, dhJ, dAJ, dBJ);
+        tornado.loraBackward(x, dy, a, b, 2f, hT, dhT, dAT, dBT);
+        assertAllClose(dhJ.toArray(), dhT.toArray(), 1e-5, 1e-5, "dh");
+        assertAllClose(dAJ.toArray(), dAT.toArray(), 1e-5, 1e-5, "dA");
+        assertAllClose(dBJ.toArray(), dBT.toArray(), 1e-5, 1e-5, "dB");
+
+        Tensor frozenA = Tensor.zeros(18, 8), frozenAT = frozenA.copy(), dB2J = random(28, 29, 8), dB2T = dB2J.copy();
+        jvm.loraBackward(x, dy, a, b, 0.5f, hJ, frozenA, null, dB2J);
+        tornado.loraBackward(x, dy, a, b, 0.5f, hT, frozenAT, null, dB2T);
+        assertAllClose(frozenA.toArray(), frozenAT.toArray(), 1e-5, 1e-5, "dh with A frozen");
+        assertAllClose(dB2J.toArray(), dB2T.toArray(), 1e-5, 1e-5, "dB with A frozen");
+    }
+
+    @Test
+    void softmaxForwardAndBackwardMatchTheJvm() {
+        Tensor x = Tensor.uniform(31, 6f, 13, 77);
+        both("softmax", 1e-6, Tensor.zeros(13, 77), (ops, out) -> ops.softmax(x, out));
+        Tensor y = Tensor.zeros(13, 77);
+        jvm.softmax(x, y);
+        Tensor dy = random(32, 13, 77);
+        both("softmaxBackward", 1e-6, Tensor.zeros(13, 77), (ops, out) -> ops.softmaxBackward(y, dy, out));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void attentionSoftmaxMatchesTheJvm(boolean masked, boolean causal) {
+        int batch = 2, heads = 3, seq = 11;
+        Tensor s = Tensor.uniform(41, 4f, batch, heads, seq, seq);
+        IntTensor mask = IntTensor.zeros(batch, seq);
+        for (int j = 0; j < seq; j++) mask.data()[j] = j < 7 ? 1 : 0;
+        if (!causal) java.util.Arrays.fill(mask.data(), seq, 2 * seq, 0);
+        IntTensor keyMask = masked ? mask : null;
+        both("attentionSoftmax", 1e-6, Tensor.zeros(batch, heads, seq, seq),
+                (ops, out) -> ops.attentionSoftmax(s, 0.37f, keyMask, causal, out));
+    }
+
+    @Test
+    void layerNormForwardAndBackwardMatchTheJvm() {
+        int rows = 21, n = 45;
+        Tensor x = shifted(Tensor.uniform(51, 3f, rows, n), 1f), gamma = random(52, n), beta = random(53, n);
+        Tensor yJ = Tensor.zeros(rows, n), yT = yJ.copy(), meanJ = Tensor.zeros(rows), meanT = meanJ.copy();
+        Tensor rstdJ = Tensor.zeros(rows), rstdT = rstdJ.copy();
+        jvm.layerNorm(x, gamma, beta, 1e-5f, yJ, meanJ, rstdJ);
+        tornado.layerNorm(x, gamma, beta, 1e-5f, yT, meanT, rstdT);
+        assertAllClose(yJ.toArray(), yT.toArray(), 1e-5, 1e-5, "layerNorm y");
+        assertAllClose(meanJ.toArray(), meanT.toArray(), 1e-6, 1e-6, "layerNorm mean");
+        assertAllClose(rstdJ.toArray(), rstdT.toArray(), 1e-5, 1e-6, "layerNorm rstd");
+
+        Tensor dy = random(54, rows, n);
+        Tensor dxJ = Tensor.zeros(rows, n), dxT = dxJ.copy(), dgJ = random(55, n), dgT = dgJ.copy(), dbJ = random(56, n), dbT = dbJ.copy();
+        jvm.layerNormBackward(dy, x, gamma, meanJ, rstdJ, dxJ, dgJ, dbJ);
+        tornado.layerNormBackward(dy, x, gamma, meanJ, rstdJ, dxT, dgT, dbT);
+        assertAllClose(dxJ.toArray(), dxT.toArray(), 1e-4, 1e-5, "layerNorm dx");
+        assertAllClose(dgJ.toArray(), dgT.toArray(), 1e-4, 1e-5, "layerNorm dgamma");
+        assertAllClose(dbJ.toArray(), dbT.toArray(), 1e-5, 1e-5, "layerNorm dbeta");
+    }
+
+    @Test
+    void geluForwardAndBackwardMatchTheJvm() {
+        Tensor x = Tensor.uniform(61, 8f, 1003);
+        both("gelu", 1e-6, Tensor.zeros(1003), (ops, out) -> ops.gelu(x, out));
+        Tensor dy = random(62, 1003);
+        both("geluBackward", 1e-6, Tensor.zeros(1003), (ops, out) -> ops.geluBackward(x, dy, out));
+    }
+
+    @Test
+    void adamWMatchesTheJvmOverSeveralSteps() {
+        int size = 1037;
+        Tensor pJ = random(71, size), pT = pJ.copy(), mJ = Tensor.zeros(size), mT = mJ.copy(), vJ = Tensor.zeros(size), vT = vJ.copy();
+        for (int step = 1; step <= 3; step++) {
+            Tensor g = random(72 + step, size);
+            AdamW h = new AdamW(1e-2f * step, 0.9f, 0.999f, 1e-8f, 0.01f, step);
+            jvm.adamW(pJ, g, mJ, vJ, h);
+            tornado.adamW(pT, g, mT, vT, h);
+        }
+        assertAllClose(pJ.toArray(), pT.toArray(), 1e-6, 1e-7, "param");
+        assertAllClose(mJ.toArray(), mT.toArray(), 1e-6, 1e-7, "m");
+        assertAllClose(vJ.toArray(), vT.toArray(), 1e-6, 1e-8, "v");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "255", "256", "16461", "100003"})
+    void sumOfSquaresInTwoPassesMatchesTheJvm(int size) {
+        Tensor x = GuardedViews.offsetCopy(random(81 + size, size), 5, 3);
+        Tensor expected = Tensor.zeros(1), actual = Tensor.zeros(1).fill(Float.NaN);
+        jvm.sumOfSquares(x, expected);
+        tornado.sumOfSquares(x, actual);
+        assertEquals(expected.at(0), actual.at(0), 1e-5 * expected.at(0), "sum of squares of " + size);
+    }
+
+    @Test
+    void repeatedCallsReuseTheCompiledCallAndSeeNewValues() {
+        Tensor a = random(91, 20, 30), b = random(92, 30, 10), c = Tensor.zeros(20, 10);
+        tornado.gemm(Transpose.N, Transpose.N, 1f, a, b, 0f, c);
+        int compiled = tornado.compiledCalls();
+        a.copyFrom(random(93, 20, 30));
+        tornado.gemm(Transpose.N, Transpose.N, 1f, a, b, 0f, c);
+        Tensor expected = Tensor.zeros(20, 10);
+        jvm.gemm(Transpose.N, Transpose.N, 1f, a, b, 0f, expected);
+        assertEquals(compiled, tornado.compiledCalls(), "the second call must reuse the first one's plan");
+        assertAllClose(expected.toArray(), c.toArray(), 1e-5, 1e-5, "gemm after the host changed an input");
+    }
+
+    /** Runs {@code op} on both backends into offset copies of {@code out}, compares, and checks the guards. */
+    private static void both(String what, double tol, Tensor out, BiConsumer<Ops, Tensor> op) {
+        Tensor expected = GuardedViews.offsetCopy(out), actual = GuardedViews.offsetCopy(out);
+        op.accept(jvm, expected);
+        op.accept(tornado, actual);
+        assertAllClose(expected.toArray(), actual.toArray(), tol, tol, what);
+        GuardedViews.assertGuardsIntact(actual, what);
+    }
+
+    private static Tensor shifted(Tensor t, float by) {
+        for (int i = 0; i < t.size(); i++) t.put(i, t.at(i) + by);
+        return t;
+    }
+
+    private static Tensor random(long seed, int... shape) {
+        return Tensor.uniform(seed, 1f, shape);
+    }
+}
