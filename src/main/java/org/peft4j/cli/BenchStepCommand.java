@@ -18,7 +18,7 @@ final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3") int warmup;
     @Option(names = "--runs", defaultValue = "7") int runs;
     @Option(names = "--threads", defaultValue = "0", description = "Worker threads (0: one per core).") int threads;
-    @Option(names = "--backend", defaultValue = "jvm") String backend;
+    @Option(names = "--backend", defaultValue = "auto", description = "jvm, tornado or auto (default: ${DEFAULT-VALUE}).") String backend;
     @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
 
     @Override

@@ -25,7 +25,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the split, head initialisation, data order and dropout (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--limit", defaultValue = "0", description = "Use at most N mails of each split, for quick runs (default: all).") int limit;
     @Option(names = "--threads", defaultValue = "0", description = "Worker threads (0: one per core).") int threads;
-    @Option(names = "--backend", defaultValue = "jvm", description = "jvm, tornado or auto (default: ${DEFAULT-VALUE}).") String backend;
+    @Option(names = "--backend", defaultValue = "auto", description = "jvm, tornado or auto (default: ${DEFAULT-VALUE}: TornadoVM when launched with it).") String backend;
     @Option(names = {"-o", "--output"}, defaultValue = "runs/linear-probe", description = "Run directory (default: ${DEFAULT-VALUE}).") Path output;
     @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
 

@@ -43,7 +43,7 @@ public final class FinetuneExperiment {
                            long steps, int batchSize, double lr, double warmupFraction, long seed, int threads,
                            String backend, Path output, int evalEvery, int maxLength, int mailLimit, int validationLimit) {
         public static Settings defaults() {
-            return new Settings("lora", 8, 16f, List.of("query", "value"), Map.of(), 300, 8, 1e-3, 0.06, 42, 0, "jvm",
+            return new Settings("lora", 8, 16f, List.of("query", "value"), Map.of(), 300, 8, 1e-3, 0.06, 42, 0, "auto",
                     Path.of("runs/finetune"), 100, 128, 0, 200);
         }
 

@@ -17,7 +17,7 @@ final class TornadoDevices {
             TornadoBackend backend = backends.get(b);
             for (int d = 0; d < backend.getNumDevices(); d++) {
                 TornadoDevice device = backend.getDevice(d);
-                lines.add("[" + b + "/" + d + "] " + device.getDeviceName() + " (" + device.getPlatformName() + ")"
+                lines.add("[" + b + "/" + d + "] " + device.getPhysicalDevice().getDeviceName() + " (" + device.getPlatformName() + ")"
                         + (b == 0 && d == 0 ? " default" : ""));
             }
         }
@@ -26,6 +26,6 @@ final class TornadoDevices {
 
     static String defaultDevice() {
         TornadoDevice device = TornadoExecutionPlan.DEFAULT_DEVICE;
-        return device.getDeviceName() + " (" + device.getPlatformName() + ")";
+        return device.getPhysicalDevice().getDeviceName() + " (" + device.getPlatformName() + ")";
     }
 }
