@@ -42,7 +42,7 @@ public final class TrainingStepBenchmark {
         return rows;
     }
 
-    static Row measure(Backend backend, String family, String mode, int batch, int seq, int warmup, int runs) {
+    public static Row measure(Backend backend, String family, String mode, int batch, int seq, int warmup, int runs) {
         AdaptableModel base = family.equals("encoder")
                 ? new SequenceClassifier(new BertEncoder(BertConfig.miniLmL6(), 1), 2, 2)
                 : new CausalLanguageModel(new GptDecoder(new GptConfig(5000, seq, 6, 12, 384, 0.1f, true, 1e-5f), 1));

@@ -2,6 +2,7 @@ package org.peft4j.backend.tornado;
 
 import java.util.function.Function;
 import org.peft4j.backend.AdamW;
+import org.peft4j.backend.DeviceTime;
 import org.peft4j.backend.GemmShape;
 import org.peft4j.backend.Transpose;
 import org.peft4j.backend.jvm.JvmBackend;
@@ -12,6 +13,7 @@ import org.peft4j.tensor.Tensor;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.TornadoProfilerResult;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid3D;
@@ -31,7 +33,7 @@ public final class TornadoBackend extends JvmBackend {
     private final DeviceCalls calls = new DeviceCalls();
     private final String device;
     private boolean profiled;
-    private DeviceTimes times = DeviceTimes.ZERO;
+    private DeviceTime times = DeviceTime.NONE;
 
     public TornadoBackend(int hostThreads, String device) {
         super(hostThreads);
@@ -43,12 +45,12 @@ public final class TornadoBackend extends JvmBackend {
     /** The device the kernels run on, as TornadoVM names it. */
     public String device() { return device; }
 
-    /** Whether device calls are timed (TornadoVM's profiler; adds a little overhead). */
-    public void setProfiled(boolean on) { profiled = on; }
+    /** Times device calls with TornadoVM's profiler (which adds a little overhead). */
+    @Override public void profileDevice(boolean on) { profiled = on; }
 
-    public DeviceTimes times() { return times; }
+    @Override public DeviceTime deviceTime() { return times; }
 
-    public void resetTimes() { times = DeviceTimes.ZERO; }
+    @Override public void resetDeviceTime() { times = DeviceTime.NONE; }
 
     /** Number of compiled device calls held (one per operation, buffers and sizes). */
     public int compiledCalls() { return calls.size(); }
@@ -284,7 +286,10 @@ public final class TornadoBackend extends JvmBackend {
     private void run(DeviceCall call, float[][] scalars) {
         for (int i = 0; i < scalars.length; i++) System.arraycopy(scalars[i], 0, call.scalars(i), 0, scalars[i].length);
         TornadoExecutionResult result = call.run(profiled);
-        if (profiled) times = times.plus(result.getProfilerResult());
+        if (profiled) {
+            TornadoProfilerResult p = result.getProfilerResult();
+            times = times.plus(p.getDeviceWriteTime(), p.getDeviceReadTime(), p.getDeviceKernelTime(), p.getTotalTime());
+        }
     }
 
     private static void requireLayerNorm(String op, Tensor x, Tensor gamma, Tensor y, Tensor mean, Tensor rstd) {
