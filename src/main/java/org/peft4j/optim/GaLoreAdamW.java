@@ -22,8 +22,8 @@ import org.peft4j.tensor.Tensor;
  *   θ ← θ − lr·λ·θ                                               (decoupled decay after the update, as the repo)
  * </pre>
  * The rank is min(r, m, n). Every other trainable parameter takes plain AdamW through the same kernel
- * (torch order, decay first). The repo's transformers-style AdamW puts ε·√(1−β2^t) where this has ε, a
- * difference below float32 resolution unless √v̂ is near ε.
+ * (torch order, decay first). The repository's transformers-style AdamW divides by √v + ε, which is this
+ * update with ε/√(1−β2^t) in place of ε: the same unless √v̂ is near ε.
  * State: {@code "<name>.exp_avg"} and {@code "<name>.exp_avg_sq"} (projected shape for projected parameters),
  * the projector's buffers ({@code ortho_matrix} for {@link SvdProjector}, {@code dct_indices} for
  * {@link DctProjector}) and the step count.
