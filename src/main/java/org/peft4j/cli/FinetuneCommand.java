@@ -34,13 +34,18 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--eval-every") int evalEvery = DEFAULTS.evalEvery();
     @Option(names = "--max-length", description = "Tokens per mail ([CLS] and [SEP] included).") int maxLength = DEFAULTS.maxLength();
     @Option(names = "--limit", description = "At most this many mails per split part (0: all).") int limit = DEFAULTS.mailLimit();
+    @Option(names = "--optimizer", description = "adamw, lora-pro or allora (LoRA adapters; allora needs --alpha = --rank and --allora-eta).")
+    String optimizer = DEFAULTS.optimizer();
+    @Option(names = "--allora-eta", description = "ALLoRA's η: gradients of a row θ_i are scaled by 1/√(‖θ_i‖² + 1/η²).")
+    double alloraEta = DEFAULTS.alloraEta();
     @Option(names = "--resume", description = "Continue the run in --output from its newest intact checkpoint.") boolean resume;
     @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
 
     @Override
     public Integer call() throws Exception {
         FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(method, rank, alpha, targets, Map.of(), steps, batchSize, lr,
-                DEFAULTS.warmupFraction(), seed, threads, backend, output, evalEvery, maxLength, limit, DEFAULTS.validationLimit());
+                DEFAULTS.warmupFraction(), seed, threads, backend, output, evalEvery, maxLength, limit, DEFAULTS.validationLimit(),
+                optimizer, alloraEta);
         FinetuneExperiment.Report r = FinetuneExperiment.run(s, resume, System.err::println);
         System.out.printf("test accuracy: %.4f before, %.4f after fine-tuning%n", r.accuracyBefore(), r.accuracyAfter());
         System.out.printf("trainable parameters: %,d of %,d (%.3f%%)%n", r.trainable(), r.total(), 100.0 * r.trainable() / r.total());

@@ -11,8 +11,6 @@ import org.peft4j.backend.Backends;
 import org.peft4j.data.DataDirectory;
 import org.peft4j.model.PretrainedBert;
 import org.peft4j.nn.SequenceClassifier;
-import org.peft4j.optim.AdamWKernel;
-import org.peft4j.optim.AdamWOptimizer;
 import org.peft4j.optim.LearningRateSchedule;
 import org.peft4j.optim.ParameterGroup;
 import org.peft4j.peft.AdapterConfig;
@@ -38,18 +36,22 @@ public final class FinetuneExperiment {
     /** Training batches a data-dependent initialisation (LoRA-SB) may look at. */
     static final int INIT_BATCHES = 8;
 
-    /** Everything a fine-tuning run is parameterised by (defaults: {@link #defaults()}). */
+    /**
+     * Everything a fine-tuning run is parameterised by (defaults: {@link #defaults()}); {@code optimizer} is one of
+     * {@link Optimizers#FINETUNING} and {@code alloraEta} ALLoRA's η (used by {@code allora} only).
+     */
     public record Settings(String method, int rank, float alpha, List<String> targets, Map<String, Object> options,
                            long steps, int batchSize, double lr, double warmupFraction, long seed, int threads,
-                           String backend, Path output, int evalEvery, int maxLength, int mailLimit, int validationLimit) {
+                           String backend, Path output, int evalEvery, int maxLength, int mailLimit, int validationLimit,
+                           String optimizer, double alloraEta) {
         public static Settings defaults() {
             return new Settings("lora", 8, 16f, List.of("query", "value"), Map.of(), 300, 8, 1e-3, 0.06, 42, 0, "auto",
-                    Path.of("runs/finetune"), 100, 128, 0, 200);
+                    Path.of("runs/finetune"), 100, 128, 0, 200, "adamw", 0);
         }
 
         public Settings withMethod(String m, Path out) {
             return new Settings(m, rank, alpha, targets, options, steps, batchSize, lr, warmupFraction, seed, threads, backend,
-                    out, evalEvery, maxLength, mailLimit, validationLimit);
+                    out, evalEvery, maxLength, mailLimit, validationLimit, optimizer, alloraEta);
         }
     }
 
@@ -74,7 +76,8 @@ public final class FinetuneExperiment {
     }
 
     public static Report run(Settings s, boolean resume, Consumer<String> log) throws IOException {
-        AdapterMethods.get(s.method()); // an unknown method fails here, before the model and the data load
+        AdapterMethods.get(s.method()); // an unknown method or optimizer fails here, before the model and the data load
+        Optimizers.requireFinetuning(s.optimizer());
         PretrainedBert bert = PretrainedBert.miniLm();
         TextClassificationData data = TextClassificationData.spamAssassin(DataDirectory.resolve(),
                 bert.tokenizer().withMaxLength(s.maxLength()), s.seed(), s.mailLimit());
@@ -95,8 +98,8 @@ public final class FinetuneExperiment {
         long warmup = Math.round(s.steps() * s.warmupFraction());
         try (Backend backend = Backends.create(s.backend(), s.threads())) {
             Trainer trainer = new Trainer(model, backend,
-                    new AdamWOptimizer(ParameterGroup.decayAndNoDecay(model.parameters(), 0.01, false),
-                            AdamWOptimizer.Settings.TORCH_DEFAULTS, AdamWKernel.BACKEND_FUSED),
+                    Optimizers.forFinetuning(s.optimizer(), ParameterGroup.decayAndNoDecay(model.parameters(), 0.01, false),
+                            adapter, s.alloraEta()),
                     new LearningRateSchedule.LinearWarmupDecay(s.lr(), warmup, s.steps()),
                     new ClassificationBatches(data.train(), s.batchSize(), 32, pad, s.seed()),
                     new Evaluator(ClassificationBatches.inOrder(validation, 16, 32, pad), true),
