@@ -5,6 +5,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.peft4j.tensor.IntTensor;
+import org.peft4j.tensor.Tensor;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -15,32 +17,51 @@ import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 
 /**
- * One backend operation compiled for the device: a task graph of one or more kernels over fixed
- * arrays, kept in its own long-lived execution plan and re-run with fresh scalars.
+ * One backend operation compiled for the device at one set of operand shapes: a task graph of
+ * one or more kernels over dense staging arrays, in its own long-lived execution plan. Each run
+ * copies the operands' views into the staging arrays, runs, and copies the results back:
  * <pre>
- *   host ──(arrays, scalars: every run; shapes: first run)──▶ kernels ──(written arrays)──▶ host
+ *   tensor views ─copy─▶ staging ─(read, update: each run; sizes: once)─▶ kernels ─(write, update)─▶ staging ─copy─▶ views
  * </pre>
- * Every array goes in and every written array comes back on each run, so host and device agree
- * whenever {@link #run} returns; the kernels of one call share their intermediates on the device.
- * A {@link KeepKernel} task per output makes sure outputs are copied in as well as out.
+ * Calls at the same shapes share one compiled plan whatever tensors they get (the layers of a
+ * model compile once), and host and device agree whenever {@link #run} returns.
  */
 final class DeviceCall implements AutoCloseable {
     private final TornadoExecutionPlan plan;
     private final List<float[]> scalars;
+    private final List<Operand> operands;
 
-    private DeviceCall(TornadoExecutionPlan plan, List<float[]> scalars) {
+    /** How a kernel uses an operand: read it, overwrite every element, or read and write it. */
+    enum Use { READ, WRITE, UPDATE }
+
+    private record Operand(Object staging, Use use) {}
+
+    private DeviceCall(TornadoExecutionPlan plan, List<float[]> scalars, List<Operand> operands) {
         this.plan = plan;
         this.scalars = scalars;
+        this.operands = operands;
     }
 
-    /** The {@code index}-th scalar block, to fill before {@link #run}. */
-    float[] scalars(int index) { return scalars.get(index); }
-
-    /** Runs the kernels; with {@code profiled}, the result carries transfer and kernel times. */
-    TornadoExecutionResult run(boolean profiled) {
+    /** Fills the scalar blocks, copies {@code tensors} (Tensor or IntTensor, in operand order) in, runs, copies results out. */
+    TornadoExecutionResult run(boolean profiled, float[][] scalarValues, Object... tensors) {
+        if (tensors.length != operands.size()) {
+            throw new IllegalArgumentException("device call takes " + operands.size() + " operands, got " + tensors.length);
+        }
+        for (int i = 0; i < scalarValues.length; i++) System.arraycopy(scalarValues[i], 0, scalars.get(i), 0, scalarValues[i].length);
+        for (int i = 0; i < tensors.length; i++) {
+            Operand o = operands.get(i);
+            if (o.use() == Use.WRITE) continue;
+            if (tensors[i] instanceof Tensor t) System.arraycopy(t.data(), t.offset(), o.staging(), 0, t.size());
+            else System.arraycopy(((IntTensor) tensors[i]).data(), 0, o.staging(), 0, ((IntTensor) tensors[i]).size());
+        }
         if (profiled) plan.withProfiler(ProfilerMode.SILENT);
         else plan.withoutProfiler();
-        return plan.execute();
+        TornadoExecutionResult result = plan.execute();
+        for (int i = 0; i < tensors.length; i++) {
+            Operand o = operands.get(i);
+            if (o.use() != Use.READ && tensors[i] instanceof Tensor t) System.arraycopy(o.staging(), 0, t.data(), t.offset(), t.size());
+        }
+        return result;
     }
 
     @Override
@@ -52,10 +73,11 @@ final class DeviceCall implements AutoCloseable {
         }
     }
 
-    /** Collects the arrays, shapes and kernels of one call, then compiles them into a plan. */
+    /** Collects the operands, sizes and kernels of one call, then compiles them into a plan. */
     static final class Builder {
         private final String graph;
-        private final Set<Object> inputs = new LinkedHashSet<>(), outputs = new LinkedHashSet<>(), shapes = new LinkedHashSet<>();
+        private final List<Operand> operands = new ArrayList<>();
+        private final Set<Object> everyRun = new LinkedHashSet<>(), once = new LinkedHashSet<>(), results = new LinkedHashSet<>();
         private final List<float[]> scalars = new ArrayList<>();
         private final List<Consumer<TaskGraph>> tasks = new ArrayList<>();
         private final GridScheduler grids = new GridScheduler();
@@ -63,35 +85,34 @@ final class DeviceCall implements AutoCloseable {
 
         Builder(String graph) { this.graph = graph; }
 
-        /** Arrays the kernels read (and, for partly written outputs, the old contents). */
-        Builder reads(Object... arrays) {
-            for (Object a : arrays) if (a != null) inputs.add(a);
-            return this;
+        /** The next operand's staging array, sized like {@code like}. */
+        float[] operand(Tensor like, Use use) {
+            return register(new float[like.size()], use);
         }
 
-        /** Arrays the kernels write: copied in too (they may be views), and back after the run. */
-        Builder writes(Object... arrays) {
-            for (Object a : arrays) {
-                if (a != null) {
-                    inputs.add(a);
-                    outputs.add(a);
-                }
-            }
-            return this;
+        int[] operand(IntTensor like) {
+            return register(new int[like.size()], Use.READ);
         }
 
-        /** Constant integer arguments (sizes, strides, offsets), copied once. */
-        int[] shape(int... values) {
+        /** An array only the device uses (partial sums ...): allocated with the first run, never copied back. */
+        float[] scratch(int size) {
+            float[] array = new float[size];
+            once.add(array);
+            return array;
+        }
+
+        /** Constant integer arguments (sizes, strides), copied once. */
+        int[] sizes(int... values) {
             int[] copy = values.clone();
-            shapes.add(copy);
+            once.add(copy);
             return copy;
         }
 
-        /** A scalar block refreshed by the caller before each run (learning rate, α, β ...). */
+        /** A scalar block refilled before each run (learning rate, α, β ...). */
         float[] scalars(int count) {
             float[] block = new float[count];
             scalars.add(block);
-            inputs.add(block);
+            everyRun.add(block);
             return block;
         }
 
@@ -105,23 +126,22 @@ final class DeviceCall implements AutoCloseable {
             return this;
         }
 
-        String graph() { return graph; }
-
         DeviceCall build() {
             TaskGraph g = new TaskGraph(graph);
-            if (!shapes.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, shapes.toArray());
-            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, inputs.toArray());
-            int kept = 0;
-            for (Object out : outputs) {
-                String id = "keep" + kept++;
-                if (out instanceof float[] floats) g.task(id, KeepKernel::touch, floats, 0);
-                else g.task(id, KeepKernel::touch, (int[]) out, 0);
-            }
+            if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
+            if (!everyRun.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
             for (Consumer<TaskGraph> t : tasks) t.accept(g);
-            g.transferToHost(DataTransferMode.EVERY_EXECUTION, outputs.toArray());
+            g.transferToHost(DataTransferMode.EVERY_EXECUTION, results.toArray());
             TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot());
             if (gridded) plan.withGridScheduler(grids);
-            return new DeviceCall(plan, List.copyOf(scalars));
+            return new DeviceCall(plan, List.copyOf(scalars), List.copyOf(operands));
+        }
+
+        private <A> A register(A staging, Use use) {
+            operands.add(new Operand(staging, use));
+            if (use != Use.WRITE) everyRun.add(staging);
+            if (use != Use.READ) results.add(staging);
+            return staging;
         }
     }
 }

@@ -11,19 +11,19 @@ public final class ElementKernels {
     private ElementKernels() {}
 
     /** {@code y = x·Φ(x)}. */
-    public static void gelu(float[] x, float[] y, int size, int xo, int yo) {
+    public static void gelu(float[] x, float[] y, int size) {
         for (@Parallel int i = 0; i < size; i++) {
-            float v = x[xo + i];
-            y[yo + i] = v * normalCdf(v);
+            float v = x[i];
+            y[i] = v * normalCdf(v);
         }
     }
 
     /** {@code dx = dy·(Φ(x) + x·φ(x))}. */
-    public static void geluBackward(float[] x, float[] dy, float[] dx, int size, int xo, int go, int oo) {
+    public static void geluBackward(float[] x, float[] dy, float[] dx, int size) {
         for (@Parallel int i = 0; i < size; i++) {
-            float v = x[xo + i];
+            float v = x[i];
             float pdf = TornadoMath.exp(-0.5f * v * v) * INV_SQRT_2PI;
-            dx[oo + i] = dy[go + i] * (normalCdf(v) + v * pdf);
+            dx[i] = dy[i] * (normalCdf(v) + v * pdf);
         }
     }
 
@@ -31,15 +31,15 @@ public final class ElementKernels {
      * AdamW with the host's operation order: {@code m ← β1·m + (1−β1)·g}, {@code v ← β2·v + (1−β2)·g²},
      * {@code θ ← θ·(1 − lr·λ) − (lr/c1)·m / (√v/√c2 + ε)}. {@code h} = {β1, β2, 1 − lr·λ, lr/c1, 1/√c2, ε}.
      */
-    public static void adamW(float[] p, float[] g, float[] m, float[] v, float[] h, int size, int[] offsets) {
+    public static void adamW(float[] p, float[] g, float[] m, float[] v, float[] h, int size) {
         for (@Parallel int i = 0; i < size; i++) {
-            float grad = g[offsets[1] + i];
-            float mi = m[offsets[2] + i] * h[0] + grad * (1f - h[0]);
-            float vi = v[offsets[3] + i] * h[1] + grad * grad * (1f - h[1]);
+            float grad = g[i];
+            float mi = m[i] * h[0] + grad * (1f - h[0]);
+            float vi = v[i] * h[1] + grad * grad * (1f - h[1]);
             float denom = TornadoMath.sqrt(vi) * h[4] + h[5];
-            p[offsets[0] + i] = p[offsets[0] + i] * h[2] - mi * h[3] / denom;
-            m[offsets[2] + i] = mi;
-            v[offsets[3] + i] = vi;
+            p[i] = p[i] * h[2] - mi * h[3] / denom;
+            m[i] = mi;
+            v[i] = vi;
         }
     }
 

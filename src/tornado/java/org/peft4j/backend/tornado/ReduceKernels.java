@@ -10,7 +10,7 @@ import uk.ac.manchester.tornado.api.KernelContext;
  *   pass 1 (squares = 1):  partial[g] = Σ_{i ∈ group g} x[i]²
  *   pass 2 (squares = 0):  out[0]     = Σ_g partial[g]
  * </pre>
- * {@code shape} = {size, input offset, output offset, squares}.
+ * {@code shape} = {size, squares}.
  */
 public final class ReduceKernels {
     public static final int GROUP = 256;
@@ -22,14 +22,14 @@ public final class ReduceKernels {
         float[] tree = ctx.allocateFloatLocalArray(GROUP);
         float acc = 0f;
         for (int i = ctx.globalIdx; i < shape[0]; i += ctx.globalGroupSizeX) {
-            float v = x[shape[1] + i];
-            acc += shape[3] == 1 ? v * v : v;
+            float v = x[i];
+            acc += shape[1] == 1 ? v * v : v;
         }
         tree[local] = acc;
         for (int half = GROUP / 2; half > 0; half /= 2) {
             ctx.localBarrier();
             if (local < half) tree[local] += tree[local + half];
         }
-        if (local == 0) sums[shape[2] + ctx.groupIdx] = tree[0];
+        if (local == 0) sums[ctx.groupIdx] = tree[0];
     }
 }

@@ -1,6 +1,8 @@
 package org.peft4j.backend.tornado;
 
-import java.util.function.Function;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.DeviceTime;
 import org.peft4j.backend.GemmShape;
@@ -23,12 +25,13 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
  * that TornadoVM compiles at first use: matrix products (plain, batched, the fused LoRA forward
  * and backward), softmax and attention softmax, layer norm, GELU, AdamW and the sum of squares
  * behind gradient clipping. Every other operation runs on the host, in the JVM backend this
- * class extends. Each device call copies its arrays in and its outputs back (see
- * {@link DeviceCall}), so callers may read and write tensors between calls as on the JVM backend.
+ * class extends. Each device call copies its operands in and its results back (see
+ * {@link DeviceCall}), so callers may read and write tensors between calls as on the JVM
+ * backend; calls at the same shapes share one compiled kernel.
  */
 public final class TornadoBackend extends JvmBackend {
     private static final int TILE = GemmKernel.TILE;
-    private static final int[] NO_MASK = new int[1];
+    private static final float[][] NO_SCALARS = new float[0][];
 
     private final DeviceCalls calls = new DeviceCalls();
     private final String device;
@@ -65,34 +68,38 @@ public final class TornadoBackend extends JvmBackend {
 
     @Override
     public void gemm(Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        GemmShape s = GemmShape.of(ta, tb, a, b, c);
-        if (s.m() == 0 || s.n() == 0) return;
-        DeviceCall call = calls.get("gemm", build -> gemmTask(build.reads(a.data(), b.data()).writes(c.data()), "t0",
-                ta, tb, s, a, b, c).build(), a.data(), b.data(), c.data(), ta, tb, s, a.offset(), b.offset(), c.offset());
-        run(call, new float[][] {{alpha, beta}});
+        gemm("gemm", GemmShape.of(ta, tb, a, b, c), ta, tb, alpha, a, b, beta, c);
     }
 
     @Override
     public void batchedGemm(Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        GemmShape s = GemmShape.batched(ta, tb, a, b, c);
-        if (s.batch() == 0 || s.m() == 0 || s.n() == 0) return;
-        DeviceCall call = calls.get("batchedGemm", build -> gemmTask(build.reads(a.data(), b.data()).writes(c.data()), "t0",
-                ta, tb, s, a, b, c).build(), a.data(), b.data(), c.data(), ta, tb, s, a.offset(), b.offset(), c.offset());
-        run(call, new float[][] {{alpha, beta}});
+        gemm("batchedGemm", GemmShape.batched(ta, tb, a, b, c), ta, tb, alpha, a, b, beta, c);
     }
 
-    /** {@code h = x·Aᵀ}, then {@code y += scale·h·Bᵀ}: two kernels in one graph, h shared on the device. */
+    private void gemm(String kernel, GemmShape s, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (s.batch() == 0 || s.m() == 0 || s.n() == 0) return;
+        DeviceCall call = calls.get(kernel, build -> {
+            float[] ad = build.operand(a, DeviceCall.Use.READ), bd = build.operand(b, DeviceCall.Use.READ);
+            float[] cd = build.operand(c, DeviceCall.Use.UPDATE);
+            return gemmTask(build, "t0", ta, tb, s, ad, bd, cd).build();
+        }, s, ta, tb);
+        run(call, new float[][] {{alpha, beta}}, a, b, c);
+    }
+
+    /** {@code h = x·Aᵀ}, then {@code y += scale·h·Bᵀ}: two kernels in one graph, h passed on the device. */
     @Override
     public void loraForward(Tensor x, Tensor a, Tensor b, float scale, Tensor h, Tensor y) {
         GemmShape down = GemmShape.of(Transpose.N, Transpose.T, x, a, h);
         GemmShape up = GemmShape.of(Transpose.N, Transpose.T, h, b, y);
         if (down.m() == 0) return;
         DeviceCall call = calls.get("loraForward", build -> {
-            build.reads(x.data(), a.data(), b.data()).writes(h.data(), y.data());
-            gemmTask(build, "down", Transpose.N, Transpose.T, down, x, a, h);
-            return gemmTask(build, "up", Transpose.N, Transpose.T, up, h, b, y).build();
-        }, x.data(), a.data(), b.data(), h.data(), y.data(), down, up, x.offset(), a.offset(), b.offset(), h.offset(), y.offset());
-        run(call, new float[][] {{1f, 0f}, {scale, 1f}});
+            float[] xd = build.operand(x, DeviceCall.Use.READ), ad = build.operand(a, DeviceCall.Use.READ);
+            float[] bd = build.operand(b, DeviceCall.Use.READ), hd = build.operand(h, DeviceCall.Use.WRITE);
+            float[] yd = build.operand(y, DeviceCall.Use.UPDATE);
+            gemmTask(build, "down", Transpose.N, Transpose.T, down, xd, ad, hd);
+            return gemmTask(build, "up", Transpose.N, Transpose.T, up, hd, bd, yd).build();
+        }, down, up);
+        run(call, new float[][] {{1f, 0f}, {scale, 1f}}, x, a, b, h, y);
     }
 
     /** {@code dB += scale·dyᵀ·h}, {@code dh = scale·dy·B}, {@code dA += dhᵀ·x}: up to three kernels in one graph. */
@@ -102,36 +109,40 @@ public final class TornadoBackend extends JvmBackend {
         GemmShape toDb = dB == null ? null : GemmShape.of(Transpose.T, Transpose.N, dy, h, dB);
         GemmShape toDa = dA == null ? null : GemmShape.of(Transpose.T, Transpose.N, dh, x, dA);
         if (toDh.m() == 0) return;
-        Function<DeviceCall.Builder, DeviceCall> build = builder -> {
-            builder.reads(x.data(), dy.data(), b.data(), h.data()).writes(dh.data(), dA == null ? null : dA.data(),
-                    dB == null ? null : dB.data());
-            if (toDb != null) gemmTask(builder, "dB", Transpose.T, Transpose.N, toDb, dy, h, dB);
-            gemmTask(builder, "dh", Transpose.N, Transpose.N, toDh, dy, b, dh);
-            if (toDa != null) gemmTask(builder, "dA", Transpose.T, Transpose.N, toDa, dh, x, dA);
-            return builder.build();
-        };
-        DeviceCall call = calls.get("loraBackward", build, x.data(), dy.data(), b.data(), h.data(), dh.data(),
-                dA == null ? null : dA.data(), dB == null ? null : dB.data(), toDh, toDb, toDa,
-                x.offset(), dy.offset(), b.offset(), h.offset(), dh.offset(), dA == null ? 0 : dA.offset(), dB == null ? 0 : dB.offset());
-        float[][] scalars = toDb == null ? new float[][] {{scale, 0f}} : new float[][] {{scale, 1f}, {scale, 0f}};
-        if (toDa != null) scalars = append(scalars, new float[] {1f, 1f});
-        run(call, scalars);
+        DeviceCall call = calls.get("loraBackward", build -> {
+            float[] xd = build.operand(x, DeviceCall.Use.READ), dyd = build.operand(dy, DeviceCall.Use.READ);
+            float[] bd = build.operand(b, DeviceCall.Use.READ), hd = build.operand(h, DeviceCall.Use.READ);
+            float[] dhd = build.operand(dh, DeviceCall.Use.WRITE);
+            float[] dad = dA == null ? null : build.operand(dA, DeviceCall.Use.UPDATE);
+            float[] dbd = dB == null ? null : build.operand(dB, DeviceCall.Use.UPDATE);
+            if (toDb != null) gemmTask(build, "dB", Transpose.T, Transpose.N, toDb, dyd, hd, dbd);
+            gemmTask(build, "dh", Transpose.N, Transpose.N, toDh, dyd, bd, dhd);
+            if (toDa != null) gemmTask(build, "dA", Transpose.T, Transpose.N, toDa, dhd, xd, dad);
+            return build.build();
+        }, toDh, toDb, toDa);
+        List<float[]> scalars = new ArrayList<>();
+        if (toDb != null) scalars.add(new float[] {scale, 1f});
+        scalars.add(new float[] {scale, 0f});
+        if (toDa != null) scalars.add(new float[] {1f, 1f});
+        List<Tensor> operands = new ArrayList<>(List.of(x, dy, b, h, dh));
+        if (dA != null) operands.add(dA);
+        if (dB != null) operands.add(dB);
+        run(call, scalars.toArray(float[][]::new), operands.toArray());
     }
 
     /** Adds one {@link GemmKernel} task computing {@code c = α·op(a)·op(b) + β·c} with a fresh {α, β} block. */
     private static DeviceCall.Builder gemmTask(DeviceCall.Builder build, String id, Transpose ta, Transpose tb, GemmShape s,
-                                               Tensor a, Tensor b, Tensor c) {
+                                               float[] a, float[] b, float[] c) {
         int m = s.m(), n = s.n(), k = s.k();
-        int[] dims = build.shape(m, n, k,
-                a.offset(), ta.transposed() ? 1 : k, ta.transposed() ? m : 1, m * k,
-                b.offset(), tb.transposed() ? 1 : n, tb.transposed() ? k : 1, k * n,
-                c.offset(), m * n);
+        int[] dims = build.sizes(m, n, k,
+                ta.transposed() ? 1 : k, ta.transposed() ? m : 1, m * k,
+                tb.transposed() ? 1 : n, tb.transposed() ? k : 1, k * n,
+                m * n);
         float[] alphaBeta = build.scalars(2);
-        float[] ad = a.data(), bd = b.data(), cd = c.data();
         KernelContext ctx = new KernelContext();
         WorkerGrid grid = new WorkerGrid3D(roundUp(n), roundUp(m), s.batch());
         grid.setLocalWork(TILE, TILE, 1);
-        return build.task(id, g -> g.task(id, GemmKernel::gemm, ctx, ad, bd, cd, dims, alphaBeta), grid);
+        return build.task(id, g -> g.task(id, GemmKernel::gemm, ctx, a, b, c, dims, alphaBeta), grid);
     }
 
     // ---- rows and elements ---------------------------------------------------------------
@@ -140,10 +151,11 @@ public final class TornadoBackend extends JvmBackend {
     public void softmax(Tensor x, Tensor y) {
         Shapes.requireSameSize("softmax", x, y);
         int rows = x.rows(), n = x.cols();
-        DeviceCall call = calls.get("softmax", build -> build.reads(x.data()).writes(y.data())
-                .task("t0", g -> g.task("t0", RowKernels::softmax, x.data(), y.data(), rows, n, x.offset(), y.offset()), null)
-                .build(), x.data(), y.data(), rows, n, x.offset(), y.offset());
-        run(call, new float[0][]);
+        DeviceCall call = calls.get("softmax", build -> {
+            float[] xd = build.operand(x, DeviceCall.Use.READ), yd = build.operand(y, DeviceCall.Use.WRITE);
+            return build.task("t0", g -> g.task("t0", RowKernels::softmax, xd, yd, rows, n), null).build();
+        }, rows, n);
+        run(call, NO_SCALARS, x, y);
     }
 
     @Override
@@ -152,11 +164,11 @@ public final class TornadoBackend extends JvmBackend {
         Shapes.requireSameSize("softmaxBackward", y, dx);
         int rows = y.rows(), n = y.cols();
         DeviceCall call = calls.get("softmaxBackward", build -> {
-            int[] offsets = build.shape(y.offset(), dy.offset(), dx.offset());
-            return build.reads(y.data(), dy.data()).writes(dx.data()).task("t0", g -> g.task("t0",
-                    RowKernels::softmaxBackward, y.data(), dy.data(), dx.data(), rows, n, offsets), null).build();
-        }, y.data(), dy.data(), dx.data(), rows, n, y.offset(), dy.offset(), dx.offset());
-        run(call, new float[0][]);
+            float[] yd = build.operand(y, DeviceCall.Use.READ), dyd = build.operand(dy, DeviceCall.Use.READ);
+            float[] dxd = build.operand(dx, DeviceCall.Use.WRITE);
+            return build.task("t0", g -> g.task("t0", RowKernels::softmaxBackward, yd, dyd, dxd, rows, n), null).build();
+        }, rows, n);
+        run(call, NO_SCALARS, y, dy, dx);
     }
 
     @Override
@@ -166,16 +178,19 @@ public final class TornadoBackend extends JvmBackend {
         int batch = s.dim(0), heads = s.dim(1), seq = s.dim(2);
         if (keyMask != null && (keyMask.shape().length != 2 || keyMask.dim(0) != batch || keyMask.dim(1) != seq)) {
             throw new ShapeException("attentionSoftmax: key mask " + keyMask + " does not match scores "
-                    + java.util.Arrays.toString(s.shape()) + ", expected IntTensor[" + batch + ", " + seq + "]");
+                    + Arrays.toString(s.shape()) + ", expected IntTensor[" + batch + ", " + seq + "]");
         }
-        int[] mask = keyMask == null ? NO_MASK : keyMask.data();
+        IntTensor mask = keyMask == null ? IntTensor.zeros(1) : keyMask;
         int hasMask = keyMask == null ? 0 : 1, isCausal = causal ? 1 : 0;
         DeviceCall call = calls.get("attentionSoftmax", build -> {
+            float[] sd = build.operand(s, DeviceCall.Use.READ);
+            int[] md = build.operand(mask);
+            float[] pd = build.operand(p, DeviceCall.Use.WRITE);
             float[] scalar = build.scalars(1);
-            return build.reads(s.data(), mask).writes(p.data()).task("t0", g -> g.task("t0", RowKernels::attentionSoftmax,
-                    s.data(), mask, p.data(), scalar, batch, heads, seq, hasMask, isCausal, s.offset(), p.offset()), null).build();
-        }, s.data(), mask, p.data(), batch, heads, seq, hasMask, isCausal, s.offset(), p.offset());
-        run(call, new float[][] {{scale}});
+            return build.task("t0", g -> g.task("t0", RowKernels::attentionSoftmax, sd, md, pd, scalar, batch, heads, seq,
+                    hasMask, isCausal), null).build();
+        }, batch, heads, seq, hasMask, isCausal);
+        run(call, new float[][] {{scale}}, s, mask, p);
     }
 
     @Override
@@ -184,14 +199,13 @@ public final class TornadoBackend extends JvmBackend {
         requireLayerNorm("layerNorm", x, gamma, y, mean, rstd);
         Shapes.require("layerNorm", "beta", beta, n);
         DeviceCall call = calls.get("layerNorm", build -> {
-            int[] offsets = build.shape(x.offset(), gamma.offset(), beta.offset(), y.offset(), mean.offset(), rstd.offset());
+            float[] xd = build.operand(x, DeviceCall.Use.READ), gd = build.operand(gamma, DeviceCall.Use.READ);
+            float[] bd = build.operand(beta, DeviceCall.Use.READ), yd = build.operand(y, DeviceCall.Use.WRITE);
+            float[] md = build.operand(mean, DeviceCall.Use.WRITE), rd = build.operand(rstd, DeviceCall.Use.WRITE);
             float[] epsilon = build.scalars(1);
-            return build.reads(x.data(), gamma.data(), beta.data()).writes(y.data(), mean.data(), rstd.data())
-                    .task("t0", g -> g.task("t0", RowKernels::layerNorm, x.data(), gamma.data(), beta.data(), y.data(),
-                            mean.data(), rstd.data(), epsilon, rows, n, offsets), null).build();
-        }, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data(), rows, n,
-                x.offset(), gamma.offset(), beta.offset(), y.offset(), mean.offset(), rstd.offset());
-        run(call, new float[][] {{eps}});
+            return build.task("t0", g -> g.task("t0", RowKernels::layerNorm, xd, gd, bd, yd, md, rd, epsilon, rows, n), null).build();
+        }, rows, n);
+        run(call, new float[][] {{eps}}, x, gamma, beta, y, mean, rstd);
     }
 
     @Override
@@ -200,33 +214,34 @@ public final class TornadoBackend extends JvmBackend {
         int rows = x.rows(), n = x.cols();
         requireLayerNorm("layerNormBackward", x, gamma, dx, mean, rstd);
         Shapes.requireSameSize("layerNormBackward", x, dy);
-        if (dgamma != null) Shapes.require("layerNormBackward", "dgamma", dgamma, n);
-        if (dbeta != null) Shapes.require("layerNormBackward", "dbeta", dbeta, n);
         if (dgamma == null || dbeta == null) {
             super.layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
             return;
         }
+        Shapes.require("layerNormBackward", "dgamma", dgamma, n);
+        Shapes.require("layerNormBackward", "dbeta", dbeta, n);
         DeviceCall call = calls.get("layerNormBackward", build -> {
-            int[] rowOffsets = build.shape(dy.offset(), x.offset(), gamma.offset(), mean.offset(), rstd.offset(), dx.offset());
-            int[] columnOffsets = build.shape(dy.offset(), x.offset(), mean.offset(), rstd.offset(), dgamma.offset(), dbeta.offset());
-            build.reads(dy.data(), x.data(), gamma.data(), mean.data(), rstd.data()).writes(dgamma.data(), dbeta.data(), dx.data());
-            build.task("columns", g -> g.task("columns", RowKernels::layerNormParameterGradients, dy.data(), x.data(),
-                    mean.data(), rstd.data(), dgamma.data(), dbeta.data(), rows, n, columnOffsets), null);
-            return build.task("rows", g -> g.task("rows", RowKernels::layerNormInputGradient, dy.data(), x.data(),
-                    gamma.data(), mean.data(), rstd.data(), dx.data(), rows, n, rowOffsets), null).build();
-        }, dy.data(), x.data(), gamma.data(), mean.data(), rstd.data(), dx.data(), dgamma.data(), dbeta.data(), rows, n,
-                dy.offset(), x.offset(), gamma.offset(), mean.offset(), rstd.offset(), dx.offset(), dgamma.offset(), dbeta.offset());
-        run(call, new float[0][]);
+            float[] dyd = build.operand(dy, DeviceCall.Use.READ), xd = build.operand(x, DeviceCall.Use.READ);
+            float[] gd = build.operand(gamma, DeviceCall.Use.READ), md = build.operand(mean, DeviceCall.Use.READ);
+            float[] rd = build.operand(rstd, DeviceCall.Use.READ), dxd = build.operand(dx, DeviceCall.Use.WRITE);
+            float[] dgd = build.operand(dgamma, DeviceCall.Use.UPDATE), dbd = build.operand(dbeta, DeviceCall.Use.UPDATE);
+            build.task("columns", g -> g.task("columns", RowKernels::layerNormParameterGradients, dyd, xd, md, rd, dgd, dbd,
+                    rows, n), null);
+            return build.task("rows", g -> g.task("rows", RowKernels::layerNormInputGradient, dyd, xd, gd, md, rd, dxd,
+                    rows, n), null).build();
+        }, rows, n);
+        run(call, NO_SCALARS, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
     }
 
     @Override
     public void gelu(Tensor x, Tensor y) {
         Shapes.requireSameSize("gelu", x, y);
         int size = x.size();
-        DeviceCall call = calls.get("gelu", build -> build.reads(x.data()).writes(y.data())
-                .task("t0", g -> g.task("t0", ElementKernels::gelu, x.data(), y.data(), size, x.offset(), y.offset()), null)
-                .build(), x.data(), y.data(), size, x.offset(), y.offset());
-        run(call, new float[0][]);
+        DeviceCall call = calls.get("gelu", build -> {
+            float[] xd = build.operand(x, DeviceCall.Use.READ), yd = build.operand(y, DeviceCall.Use.WRITE);
+            return build.task("t0", g -> g.task("t0", ElementKernels::gelu, xd, yd, size), null).build();
+        }, size);
+        run(call, NO_SCALARS, x, y);
     }
 
     @Override
@@ -234,11 +249,12 @@ public final class TornadoBackend extends JvmBackend {
         Shapes.requireSameSize("geluBackward", x, dy);
         Shapes.requireSameSize("geluBackward", x, dx);
         int size = x.size();
-        DeviceCall call = calls.get("geluBackward", build -> build.reads(x.data(), dy.data()).writes(dx.data())
-                .task("t0", g -> g.task("t0", ElementKernels::geluBackward, x.data(), dy.data(), dx.data(), size,
-                        x.offset(), dy.offset(), dx.offset()), null)
-                .build(), x.data(), dy.data(), dx.data(), size, x.offset(), dy.offset(), dx.offset());
-        run(call, new float[0][]);
+        DeviceCall call = calls.get("geluBackward", build -> {
+            float[] xd = build.operand(x, DeviceCall.Use.READ), dyd = build.operand(dy, DeviceCall.Use.READ);
+            float[] dxd = build.operand(dx, DeviceCall.Use.WRITE);
+            return build.task("t0", g -> g.task("t0", ElementKernels::geluBackward, xd, dyd, dxd, size), null).build();
+        }, size);
+        run(call, NO_SCALARS, x, dy, dx);
     }
 
     @Override
@@ -248,44 +264,43 @@ public final class TornadoBackend extends JvmBackend {
         Shapes.requireSameSize("adamW", param, v);
         int size = param.size();
         DeviceCall call = calls.get("adamW", build -> {
-            int[] offsets = build.shape(param.offset(), grad.offset(), m.offset(), v.offset());
+            float[] pd = build.operand(param, DeviceCall.Use.UPDATE), gd = build.operand(grad, DeviceCall.Use.READ);
+            float[] md = build.operand(m, DeviceCall.Use.UPDATE), vd = build.operand(v, DeviceCall.Use.UPDATE);
             float[] hyper = build.scalars(6);
-            return build.reads(grad.data()).writes(param.data(), m.data(), v.data()).task("t0", g -> g.task("t0",
-                    ElementKernels::adamW, param.data(), grad.data(), m.data(), v.data(), hyper, size, offsets), null).build();
-        }, param.data(), grad.data(), m.data(), v.data(), size, param.offset(), grad.offset(), m.offset(), v.offset());
+            return build.task("t0", g -> g.task("t0", ElementKernels::adamW, pd, gd, md, vd, hyper, size), null).build();
+        }, size);
         run(call, new float[][] {{h.beta1(), h.beta2(), 1 - h.lr() * h.weightDecay(), h.lr() / h.biasCorrection1(),
-                (float) (1 / Math.sqrt(h.biasCorrection2())), h.eps()}});
+                (float) (1 / Math.sqrt(h.biasCorrection2())), h.eps()}}, param, grad, m, v);
     }
 
     // ---- reductions --------------------------------------------------------------------
 
-    /** Two passes: per-work-group partial sums, then one work-group over the partials. */
+    /** Two passes of {@link ReduceKernels#groupSums}: per-work-group partial sums, then one work-group over them. */
     @Override
     public void sumOfSquares(Tensor x, Tensor out) {
         Shapes.require("sumOfSquares", "out", out, 1);
         int size = x.size();
         int groups = Math.max(1, Math.min(64, (size + ReduceKernels.GROUP - 1) / ReduceKernels.GROUP));
         DeviceCall call = calls.get("sumOfSquares", build -> {
-            float[] partial = new float[groups];
+            float[] xd = build.operand(x, DeviceCall.Use.READ), od = build.operand(out, DeviceCall.Use.WRITE);
+            float[] partial = build.scratch(groups);
             KernelContext ctx = new KernelContext();
             WorkerGrid first = new WorkerGrid1D(groups * ReduceKernels.GROUP);
             first.setLocalWork(ReduceKernels.GROUP, 1, 1);
             WorkerGrid second = new WorkerGrid1D(ReduceKernels.GROUP);
             second.setLocalWork(ReduceKernels.GROUP, 1, 1);
-            int[] firstShape = build.shape(size, x.offset(), 0, 1), secondShape = build.shape(groups, 0, out.offset(), 0);
-            build.reads(x.data()).writes(partial, out.data());
-            build.task("partial", g -> g.task("partial", ReduceKernels::groupSums, ctx, x.data(), partial, firstShape), first);
-            return build.task("finish", g -> g.task("finish", ReduceKernels::groupSums, ctx, partial, out.data(), secondShape),
+            int[] firstShape = build.sizes(size, 1), secondShape = build.sizes(groups, 0);
+            build.task("partial", g -> g.task("partial", ReduceKernels::groupSums, ctx, xd, partial, firstShape), first);
+            return build.task("finish", g -> g.task("finish", ReduceKernels::groupSums, ctx, partial, od, secondShape),
                     second).build();
-        }, x.data(), out.data(), size, x.offset(), out.offset());
-        run(call, new float[0][]);
+        }, size);
+        run(call, NO_SCALARS, x, out);
     }
 
     // ---- plumbing ----------------------------------------------------------------------
 
-    private void run(DeviceCall call, float[][] scalars) {
-        for (int i = 0; i < scalars.length; i++) System.arraycopy(scalars[i], 0, call.scalars(i), 0, scalars[i].length);
-        TornadoExecutionResult result = call.run(profiled);
+    private void run(DeviceCall call, float[][] scalars, Object... operands) {
+        TornadoExecutionResult result = call.run(profiled, scalars, operands);
         if (profiled) {
             TornadoProfilerResult p = result.getProfilerResult();
             times = times.plus(p.getDeviceWriteTime(), p.getDeviceReadTime(), p.getDeviceKernelTime(), p.getTotalTime());
@@ -298,12 +313,6 @@ public final class TornadoBackend extends JvmBackend {
         Shapes.require(op, "gamma", gamma, n);
         Shapes.require(op, "mean", mean, x.rows());
         Shapes.require(op, "rstd", rstd, x.rows());
-    }
-
-    private static float[][] append(float[][] blocks, float[] block) {
-        float[][] out = java.util.Arrays.copyOf(blocks, blocks.length + 1);
-        out[blocks.length] = block;
-        return out;
     }
 
     private static int roundUp(int extent) {

@@ -28,8 +28,9 @@ import org.peft4j.tensor.Tensor;
 
 /**
  * Whole LoRA fine-tune steps (recorded plan: zero gradients, forward, loss, backward; then
- * gradient clipping and AdamW) on TornadoVM against the same steps on the JVM backend: the
- * losses, every gradient and every updated parameter agree within float32 reordering error.
+ * gradient clipping and AdamW) on TornadoVM against the same steps on the JVM backend: losses
+ * within 1e-4 relative, gradients within 2e-3 relative + 1e-5, and parameters after three AdamW
+ * steps within 1e-4 (see below).
  */
 class TornadoTrainingStepTest {
     private static final TargetModules QV = TargetModules.of("query", "value");
@@ -60,7 +61,10 @@ class TornadoTrainingStepTest {
         for (int i = 0; i < onJvm.trainable.size(); i++) {
             Parameter p = onJvm.trainable.get(i), q = onTornado.trainable.get(i);
             assertAllClose(p.grad().toArray(), q.grad().toArray(), 2e-3, 1e-5, p.name() + " gradient");
-            assertAllClose(p.value().toArray(), q.value().toArray(), 1e-4, 1e-5, p.name() + " after three AdamW steps (atol: 1% of one step at lr 1e-3)");
+            // AdamW moves a weight by about lr per step whatever the gradient's size, so float32
+            // reordering in a near-zero gradient shows up at that scale: 1e-4 is 3% of the
+            // 3e-3 three steps at lr 1e-3 can move a weight.
+            assertAllClose(p.value().toArray(), q.value().toArray(), 1e-4, 1e-4, p.name() + " after three AdamW steps");
         }
     }
 
