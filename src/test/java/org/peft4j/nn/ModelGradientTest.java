@@ -14,6 +14,7 @@ import org.peft4j.nn.bert.BertConfig;
 import org.peft4j.nn.bert.BertEncoder;
 import org.peft4j.nn.gpt.GptConfig;
 import org.peft4j.nn.gpt.GptDecoder;
+import org.peft4j.nn.lowrank.WeightSpec;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 import org.peft4j.testing.GradientCheck;
@@ -68,6 +69,20 @@ class ModelGradientTest {
         CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(config, 3));
         assertTrue(model.parameters().stream().anyMatch(p -> p.name().equals("lm_head.weight")));
         checkModel(model, lmBatch(11, 2, 4, 10));
+    }
+
+    @Test
+    void gptWithLowRankSltrainAndLostWeightsInEveryBlockLinear() {
+        for (String kind : List.of("lowrank", "sltrain", "lost")) {
+            GptConfig config = new GptConfig(11, 8, 2, 2, 8, 0.1f, true, 1e-5f, new WeightSpec(kind, 2, 0.2, 4, 0.5));
+            CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(config, 3));
+            List<String> names = model.parameters().stream().map(Parameter::name).toList();
+            assertTrue(names.contains("transformer.h.1.mlp.c_fc.low_rank_A") && !names.contains("transformer.h.1.mlp.c_fc.weight"),
+                    kind + ": " + names);
+            assertEquals(!kind.equals("lowrank"), names.contains("transformer.h.0.attn.c_proj.sparse_values"), kind + ": " + names);
+            model.dropoutSites().setStep(2);
+            checkModel(model, lmBatch(11, 2, 5, 9));
+        }
     }
 
     @Test
