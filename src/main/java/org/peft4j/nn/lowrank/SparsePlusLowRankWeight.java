@@ -1,9 +1,11 @@
 package org.peft4j.nn.lowrank;
 
+import java.util.Collection;
 import java.util.List;
 import org.peft4j.backend.Ops;
 import org.peft4j.backend.Transpose;
 import org.peft4j.nn.Buffers;
+import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.WeightParameterization;
 import org.peft4j.tensor.IntTensor;
@@ -55,6 +57,12 @@ public final class SparsePlusLowRankWeight implements WeightParameterization {
 
     /** The fixed support: flat row-major indices into [out, in]. */
     public IntTensor indices() { return indices; }
+
+    /** The sparse-support indices stored by the sparse-plus-low-rank weights among {@code layers}. */
+    public static long indexCount(Collection<Linear> layers) {
+        return layers.stream().map(Linear::weight).filter(w -> w instanceof SparsePlusLowRankWeight)
+                .mapToLong(w -> ((SparsePlusLowRankWeight) w).indices().size()).sum();
+    }
 
     /** The trained values of S on {@link #indices()}. */
     public Parameter values() { return values; }
