@@ -36,8 +36,13 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
 
     public record DataSpec(String dataset, String tokenizer) {}
 
+    /**
+     * {@code name}: adamw, sgd, galore or dct. {@code rank}, {@code update_proj_gap} and {@code scale} are the
+     * projection rank r, refresh period T and scale α of galore and dct (defaults 32, 200, 0.25).
+     */
     public record OptimizerSpec(String name, double lr, double weightDecay, double beta1, double beta2,
-                                double eps, double momentum, double maxGradNorm) {}
+                                double eps, double momentum, double maxGradNorm,
+                                int rank, int updateProjGap, double scale) {}
 
     public record ScheduleSpec(String name, long warmupSteps, double minLrRatio) {}
 
@@ -102,6 +107,8 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
         require(model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
         require(model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
         require(optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");
+        require(optimizer.rank() >= 1 && optimizer.updateProjGap() >= 1, "optimizer.rank and optimizer.update_proj_gap must be ≥ 1");
+        require(optimizer.scale() > 0 && Double.isFinite(optimizer.scale()), "optimizer.scale must be positive");
         require(schedule.warmupSteps() <= steps, "schedule.warmup_steps (" + schedule.warmupSteps() + ") must not exceed steps (" + steps + ")");
         return this;
     }

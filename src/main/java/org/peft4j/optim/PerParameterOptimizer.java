@@ -45,14 +45,19 @@ public abstract class PerParameterOptimizer implements Optimizer {
 
     @Override
     public final void step(Ops ops, double learningRate) {
-        if (!(learningRate >= 0 && Double.isFinite(learningRate))) {
-            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
-        }
+        requireLearningRate(learningRate);
         long t = state.advance();
         for (int g = 0; g < groups.size(); g++) {
             ParameterGroup group = groups.get(g);
             double lr = learningRate * group.lrMultiplier();
             for (Slot slot : slotsByGroup.get(g)) update(ops, slot, lr, group.weightDecay(), t);
+        }
+    }
+
+    /** The check every {@link Optimizer#step} makes before it changes anything. */
+    static void requireLearningRate(double learningRate) {
+        if (!(learningRate >= 0 && Double.isFinite(learningRate))) {
+            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
         }
     }
 

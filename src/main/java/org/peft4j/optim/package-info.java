@@ -9,6 +9,8 @@
  *   double norm = GradientClipping.clipGlobalNorm(ops, trainable, 1.0);
  *   optimizer.step(ops, schedule.at(optimizer.steps()));
  * </pre>
+ * Low-rank training: {@link org.peft4j.optim.GaLoreAdamW} keeps Adam's moments in a rank-r projection of each
+ * matrix gradient, with a pluggable {@link org.peft4j.optim.GradientProjector} (GaLore's SVD, or the SVD-free DCT).
  * Hyper-parameters are doubles (torch's Python floats); tensors are float32.
  */
 package org.peft4j.optim;
