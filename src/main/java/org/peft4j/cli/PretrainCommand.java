@@ -25,7 +25,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--context", description = "Sequence length.") Integer context;
     @Option(names = "--dropout") Float dropout;
     @Option(names = "--tokenizer", description = "char (default) or gpt2.") String tokenizer;
-    @Option(names = "--method", description = "full, lowrank, sltrain or lost (default: the spec's model.weight and optimizer).") String method;
+    @Option(names = "--method", description = "full, lowrank, sltrain, lost, galore or dct (default: the spec's model.weight and optimizer).") String method;
     @Option(names = "--methods", split = ",", description = "Several methods, run one after another on the same budget and seed; "
             + "writes comparison.md and validation-loss.png into the run directory.") List<String> methods;
     @Option(names = "--rank", description = "Rank r of lowrank, sltrain and lost weights.") Integer rank;

@@ -18,7 +18,11 @@ public enum PretrainMethod {
     /** SLTrain: low-rank plus a random fixed-support sparse matrix. */
     SLTRAIN("sltrain", null),
     /** LOST: SVD-initialised low-rank plus channel-wise sparse. */
-    LOST("lost", null);
+    LOST("lost", null),
+    /** GaLore: dense weights, AdamW on gradients projected onto their top-r singular subspace. */
+    GALORE("dense", "galore"),
+    /** Dense weights, AdamW on gradients projected onto r DCT basis vectors (no SVD). */
+    DCT("dense", "dct");
 
     private final String weightKind;
     private final String optimizer;

@@ -16,7 +16,9 @@ class PretrainMethodTest {
         for (PretrainMethod m : PretrainMethod.values()) {
             ExperimentSpec spec = ExperimentSpec.withOverrides(m.overrides());
             WeightSpec w = spec.model().weight();
-            assertEquals(m == PretrainMethod.FULL ? "dense" : m.id(), w.kind());
+            boolean dense = m == PretrainMethod.FULL || m == PretrainMethod.GALORE || m == PretrainMethod.DCT;
+            assertEquals(dense ? "dense" : m.id(), w.kind());
+            assertEquals(switch (m) { case GALORE -> "galore"; case DCT -> "dct"; default -> "adamw"; }, spec.optimizer().name());
             assertEquals(32, w.rank(), "default rank");
             assertEquals(0.03, w.density(), 0, "default density, as SLTrain");
         }
@@ -26,7 +28,7 @@ class PretrainMethodTest {
     @Test
     void unknownMethodsAndBadWeightSettingsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PretrainMethod.parse("lora"));
-        assertEquals("unknown pretraining method 'lora'; known: [full, lowrank, sltrain, lost]", e.getMessage());
+        assertEquals("unknown pretraining method 'lora'; known: [full, lowrank, sltrain, lost, galore, dct]", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> ExperimentSpec.withOverrides(Map.of("model.weight.kind", "sltrain", "model.weight.density", 1.5)));
         assertTrue(e.getMessage().contains("weight.density must lie in (0, 1) for sltrain, got 1.5") && e.getMessage().contains("model.weight"),
