@@ -20,7 +20,7 @@ import org.peft4j.train.LossCurvePlot;
  * Pretrains the same decoder with several {@link PretrainMethod}s, one after another in this
  * process, on the same data, seed and token budget; writes a Markdown table
  * ({@code comparison.md}) and the validation-loss curves ({@code validation-loss.png}) into the
- * run directory, each method's own run in {@code <output>/<method>}. The heap's peak is reset
+ * run directory after each method, each method's own run in {@code <output>/<method>}. The heap's peak is reset
  * (after a full GC) before each method, so each peak is that method's.
  */
 public final class PretrainComparison {
@@ -38,12 +38,17 @@ public final class PretrainComparison {
             log.accept("== " + method.id() + " ==");
             resetPeakHeap();
             rows.add(new Row(method, spec, LanguageModelExperiment.run(spec, false, log)));
+            write(rows, output);
         }
+        return rows;
+    }
+
+    /** Writes the table and plot of the methods finished so far (after each one, so a cut-short run keeps its results). */
+    private static void write(List<Row> rows, Path output) throws IOException {
         Files.createDirectories(output);
         String table = table(rows);
         AtomicFiles.write(output.resolve("comparison.md"), s -> s.write(table.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         plot(rows, output.resolve("validation-loss.png"));
-        return rows;
     }
 
     /** The comparison as Markdown: the shared budget, then one row per method. */
