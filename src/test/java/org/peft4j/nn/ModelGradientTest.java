@@ -74,7 +74,7 @@ class ModelGradientTest {
     @Test
     void gptWithLowRankSltrainAndLostWeightsInEveryBlockLinear() {
         for (String kind : List.of("lowrank", "sltrain", "lost")) {
-            GptConfig config = new GptConfig(11, 8, 2, 2, 8, 0.1f, true, 1e-5f, new WeightSpec(kind, 2, 0.2, 4, 0.5));
+            GptConfig config = new GptConfig(11, 8, 2, 2, 8, 0.1f, true, 1e-5f, new WeightSpec(kind, 2, 0.2, 1, 0.5));
             CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(config, 3));
             List<String> names = model.parameters().stream().map(Parameter::name).toList();
             assertTrue(names.contains("transformer.h.1.mlp.c_fc.low_rank_A") && !names.contains("transformer.h.1.mlp.c_fc.weight"),

@@ -16,14 +16,28 @@ record LowRankFactors(Parameter b, Parameter a, float scale) {
     }
 
     /**
-     * As SLTrain and LoRA initialise them: A Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in),
+     * As SLTrain (and LoRA) initialise them: A Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in),
      * and B = 0, so that L starts at zero; {@code scale = alpha / rank}.
      */
-    static LowRankFactors kaiming(String layer, int in, int out, int rank, double alpha, long seed) {
+    static LowRankFactors zeroB(String layer, int in, int out, int rank, double alpha, long seed) {
+        return create(layer, in, out, rank, alpha, seed, false);
+    }
+
+    /**
+     * As two stacked {@code torch.nn.Linear} layers (in → r → out) are initialised, the usual
+     * low-rank pretraining baseline: A ~ U(±1/√in) and B ~ U(±1/√r); {@code scale = alpha / rank}.
+     */
+    static LowRankFactors bothKaiming(String layer, int in, int out, int rank, double alpha, long seed) {
+        return create(layer, in, out, rank, alpha, seed, true);
+    }
+
+    private static LowRankFactors create(String layer, int in, int out, int rank, double alpha, long seed, boolean initB) {
         requireRank(layer, rank, in, out);
-        float bound = (float) (1 / Math.sqrt(in));
-        return new LowRankFactors(Parameter.trainable(layer + ".low_rank_B", Tensor.zeros(out, rank)),
-                Parameter.trainable(layer + ".low_rank_A", Tensor.uniform(Seeds.of(seed, layer + ".low_rank_A"), bound, rank, in)),
+        Tensor b = initB ? Tensor.uniform(Seeds.of(seed, layer + ".low_rank_B"), (float) (1 / Math.sqrt(rank)), out, rank)
+                : Tensor.zeros(out, rank);
+        return new LowRankFactors(Parameter.trainable(layer + ".low_rank_B", b),
+                Parameter.trainable(layer + ".low_rank_A", Tensor.uniform(Seeds.of(seed, layer + ".low_rank_A"),
+                        (float) (1 / Math.sqrt(in)), rank, in)),
                 (float) (alpha / rank));
     }
 

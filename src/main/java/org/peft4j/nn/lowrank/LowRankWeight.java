@@ -9,8 +9,9 @@ import org.peft4j.nn.WeightParameterization;
 import org.peft4j.tensor.Tensor;
 
 /**
- * The low-rank baseline of low-rank pretraining: {@code W = (α/r)·B·A}, both factors trained,
- * applied without forming W.
+ * The low-rank baseline of low-rank pretraining: {@code W = (α/r)·B·A}, both factors trained and
+ * both initialised at random (as two stacked linear layers; a zero B would start W at 0), applied
+ * without forming W.
  * <pre>
  *   h  = x·Aᵀ                 [rows, r]
  *   y  = s·h·Bᵀ               s = α/r
@@ -27,9 +28,9 @@ public final class LowRankWeight implements WeightParameterization {
         this.buffers = new Buffers(layer);
     }
 
-    /** Factors initialised as {@link LowRankFactors#kaiming}: A Kaiming-uniform, B = 0, scale α/r. */
+    /** Factors initialised as two stacked {@code nn.Linear} layers ({@link LowRankFactors#bothKaiming}), scale α/r. */
     public static LowRankWeight create(String layer, int in, int out, int rank, double alpha, long seed) {
-        return new LowRankWeight(layer, LowRankFactors.kaiming(layer, in, out, rank, alpha, seed));
+        return new LowRankWeight(layer, LowRankFactors.bothKaiming(layer, in, out, rank, alpha, seed));
     }
 
     @Override public int inFeatures() { return factors.in(); }

@@ -25,7 +25,7 @@ public final class SlTrain {
         if (nonZeros < 1) {
             throw new IllegalArgumentException(layer + ": density " + density + " leaves no sparse entry in a " + out + "×" + in + " weight");
         }
-        LowRankFactors factors = LowRankFactors.kaiming(layer, in, out, rank, alpha, seed);
+        LowRankFactors factors = LowRankFactors.zeroB(layer, in, out, rank, alpha, seed);
         IntTensor support = randomSupport(out * in, nonZeros, new SplittableRandom(Seeds.of(seed, layer + ".sparse_index")));
         Parameter values = Parameter.trainable(layer + ".sparse_values",
                 Tensor.uniform(Seeds.of(seed, layer + ".sparse_values"), (float) (1 / Math.sqrt(in)), nonZeros));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.peft4j.testing.AllClose.assertAllClose;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +54,28 @@ class SparsePlusLowRankWeightTest {
         assertArrayEquals(idx, SlTrain.create("fc", 65, 33, 4, 16, 0.03, 7, new WeightScratch()).indices().data(), "same seed, same support");
         assertTrue(!java.util.Arrays.equals(idx, SlTrain.create("fc2", 65, 33, 4, 16, 0.03, 7, new WeightScratch()).indices().data()),
                 "each layer draws its own support");
+    }
+
+    @Test
+    void sltrainStartsFromItsSparsePartAndTheLowRankBaselineFromTwoRandomFactors() {
+        SparsePlusLowRankWeight sl = SlTrain.create("fc", 65, 33, 4, 8, 0.03, 7, new WeightScratch());
+        assertTrue(Arrays.stream(toDouble(sl.parameters().get(0).value())).allMatch(v -> v == 0), "SLTrain: B = 0");
+        assertWithin(sl.parameters().get(1).value(), 1 / Math.sqrt(65), "SLTrain A");
+        assertWithin(sl.values().value(), 1 / Math.sqrt(65), "SLTrain S values");
+        LowRankWeight lr = LowRankWeight.create("fc", 65, 33, 4, 8, 7);
+        assertWithin(lr.parameters().get(0).value(), 1 / Math.sqrt(4), "low-rank B");
+        assertWithin(lr.parameters().get(1).value(), 1 / Math.sqrt(65), "low-rank A");
+    }
+
+    /** Every value within ±bound and the values spread over it (a uniform draw, not zeros). */
+    private static void assertWithin(Tensor t, double bound, String what) {
+        double[] v = toDouble(t);
+        assertTrue(Arrays.stream(v).allMatch(x -> Math.abs(x) <= bound), what + " exceeds ±" + bound);
+        assertTrue(Arrays.stream(v).map(Math::abs).max().orElseThrow() > 0.8 * bound, what + " does not fill ±" + bound);
+    }
+
+    private static double[] toDouble(Tensor t) {
+        return org.peft4j.testing.ReferenceOps.toDouble(t);
     }
 
     @Test
@@ -145,7 +168,7 @@ class SparsePlusLowRankWeightTest {
 
     @Test
     void sparseSupportMustMatchItsValuesAndFitTheWeight() {
-        LowRankFactors f = LowRankFactors.kaiming("fc", 4, 3, 2, 2, 1);
+        LowRankFactors f = LowRankFactors.zeroB("fc", 4, 3, 2, 2, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SparsePlusLowRankWeight("fc", f,
                 Parameter.trainable("fc.sparse_values", Tensor.zeros(2)), new IntTensor(new int[] {0, 12}, new int[] {2}), 1f, new WeightScratch()));
         assertEquals("fc: sparse index 12 at position 1 is outside the 3×4 weight", e.getMessage());
