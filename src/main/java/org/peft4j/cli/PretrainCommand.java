@@ -30,6 +30,7 @@ final class PretrainCommand implements Callable<Integer> {
             + "writes comparison.md and validation-loss.png into the run directory.") List<String> methods;
     @Option(names = "--rank", description = "Rank r of lowrank, sltrain and lost weights.") Integer rank;
     @Option(names = "--lowrank-rank", description = "Rank of the lowrank method alone (to match the others' parameter count).") Integer lowrankRank;
+    @Option(names = "--b-init", description = "How lowrank and sltrain start B: auto (lowrank random, sltrain zero), random or zero.") String bInit;
     @Option(names = "--density", description = "Sparse density δ of sltrain (entries) and lost (input channels).") Double density;
 
     @Override
@@ -43,6 +44,7 @@ final class PretrainCommand implements Callable<Integer> {
         ExperimentOptions.put(overrides, "data.tokenizer", tokenizer);
         ExperimentOptions.put(overrides, "model.weight.rank", rank);
         ExperimentOptions.put(overrides, "model.weight.density", density);
+        ExperimentOptions.put(overrides, "model.weight.b_init", bInit);
         if (methods != null && method != null) throw new IllegalArgumentException("give either --method or --methods, not both");
         if (methods == null) {
             return ExperimentRun.run(spec(method == null ? overrides : withMethod(overrides, PretrainMethod.parse(method))), common.resume);

@@ -21,7 +21,7 @@ import org.peft4j.nn.lowrank.WeightSpec;
  * <pre>
  * { "task": "causal-lm", "seed": 42, "steps": 1600,
  *   "model": {"layers": 4, "hidden": 128, "heads": 4, "context": 128, "dropout": 0.1, "tie_weights": true,
- *             "weight": {"kind": "dense", "rank": 32, "density": 0.03, "alpha": 8, "gamma": 0.5}},
+ *             "weight": {"kind": "dense", "rank": 32, "density": 0.03, "alpha": 8, "gamma": 0.5, "b_init": "auto"}},
  *   "data": {"dataset": "sotu", "tokenizer": "char"},
  *   "optimizer": {"name": "adamw", "lr": 3e-3, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "max_grad_norm": 1.0},
  *   "schedule": {"name": "cosine", "warmup_steps": 60, "min_lr_ratio": 0.1}, ... }

@@ -31,7 +31,8 @@ record LowRankFactors(Parameter b, Parameter a, float scale) {
         return create(layer, in, out, rank, alpha, seed, true);
     }
 
-    private static LowRankFactors create(String layer, int in, int out, int rank, double alpha, long seed, boolean initB) {
+    /** A ~ U(±1/√in); B ~ U(±1/√r) when {@code initB}, else 0; {@code scale = alpha / rank}. */
+    static LowRankFactors create(String layer, int in, int out, int rank, double alpha, long seed, boolean initB) {
         requireRank(layer, rank, in, out);
         Tensor b = initB ? Tensor.uniform(Seeds.of(seed, layer + ".low_rank_B"), (float) (1 / Math.sqrt(rank)), out, rank)
                 : Tensor.zeros(out, rank);

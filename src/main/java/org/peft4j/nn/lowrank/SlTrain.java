@@ -18,6 +18,12 @@ public final class SlTrain {
 
     public static SparsePlusLowRankWeight create(String layer, int in, int out, int rank, double alpha, double density,
                                                  long seed, WeightScratch scratch) {
+        return create(layer, LowRankFactors.zeroB(layer, in, out, rank, alpha, seed), density, seed, scratch);
+    }
+
+    /** With the given low-rank factors (e.g. a random B instead of the authors' zero B). */
+    static SparsePlusLowRankWeight create(String layer, LowRankFactors factors, double density, long seed, WeightScratch scratch) {
+        int in = factors.in(), out = factors.out();
         if (!(density > 0 && density < 1)) {
             throw new IllegalArgumentException(layer + ": SLTrain density must lie in (0, 1), got " + density);
         }
@@ -25,7 +31,6 @@ public final class SlTrain {
         if (nonZeros < 1) {
             throw new IllegalArgumentException(layer + ": density " + density + " leaves no sparse entry in a " + out + "×" + in + " weight");
         }
-        LowRankFactors factors = LowRankFactors.zeroB(layer, in, out, rank, alpha, seed);
         IntTensor support = randomSupport(out * in, nonZeros, new SplittableRandom(Seeds.of(seed, layer + ".sparse_index")));
         Parameter values = Parameter.trainable(layer + ".sparse_values",
                 Tensor.uniform(Seeds.of(seed, layer + ".sparse_values"), (float) (1 / Math.sqrt(in)), nonZeros));

@@ -65,6 +65,14 @@ class SparsePlusLowRankWeightTest {
         LowRankWeight lr = LowRankWeight.create("fc", 65, 33, 4, 8, 7);
         assertWithin(lr.parameters().get(0).value(), 1 / Math.sqrt(4), "low-rank B");
         assertWithin(lr.parameters().get(1).value(), 1 / Math.sqrt(65), "low-rank A");
+
+        Linear layer = Linear.create("fc", 65, 33, true, 7);
+        var zeroLowRank = new WeightSpec("lowrank", 4, 0, 8, 0, "zero").parameterize(layer, 7, new WeightScratch());
+        assertTrue(Arrays.stream(toDouble(zeroLowRank.parameters().get(0).value())).allMatch(v -> v == 0), "lowrank, b_init zero");
+        var randomSl = new WeightSpec("sltrain", 4, 0.03, 8, 0, "random").parameterize(layer, 7, new WeightScratch());
+        assertWithin(randomSl.parameters().get(0).value(), 1 / Math.sqrt(4), "sltrain, b_init random: B");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new WeightSpec("lowrank", 4, 0, 8, 0, "ones"));
+        assertEquals("weight.b_init must be one of [auto, random, zero], got 'ones'", e.getMessage());
     }
 
     /** Every value within ±bound and the values spread over it (a uniform draw, not zeros). */
