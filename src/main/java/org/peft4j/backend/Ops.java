@@ -179,4 +179,16 @@ public interface Ops {
      * {@code dA += dhᵀ·x} (dA or dB null: frozen). The input gradient is then {@code dh·A}.
      */
     void loraBackward(Tensor x, Tensor dy, Tensor a, Tensor b, float scale, Tensor h, Tensor dh, Tensor dA, Tensor dB);
+
+    // ---- sparse entries (fixed-support sparse weights) -------------------------------------------
+
+    /**
+     * {@code dense[indices[k]] += values[k]} for every k, over the flat row-major view of
+     * {@code dense}; repeated indices accumulate in k order. {@code values} and {@code indices}
+     * have the same size.
+     */
+    void sparseScatterAdd(Tensor values, IntTensor indices, Tensor dense);
+
+    /** {@code values[k] = dense[indices[k]]} for every k, over the flat row-major view of {@code dense}. */
+    void sparseGather(Tensor dense, IntTensor indices, Tensor values);
 }

@@ -20,7 +20,8 @@ final class ExperimentRun {
         Map<String, Object> summary = LanguageModelExperiment.asMap(report);
         System.out.printf("validation loss %.4f nats/token (perplexity %.2f)%n", report.validationLoss(), report.perplexity());
         System.out.printf("unigram baseline %.4f nats/token (perplexity %.2f)%n", report.unigramLoss(), Math.exp(report.unigramLoss()));
-        System.out.printf("%,d parameters, %.3f s/step, %,.0f tokens/s, peak heap %,d MiB%n", report.parameters(),
+        System.out.printf("%,d parameters (%,d trained), optimizer state %,d bytes, %.3f s/step, %,.0f tokens/s, peak heap %,d MiB%n",
+                report.parameters(), report.trainableParameters(), report.optimizerStateBytes(),
                 report.secondsPerStep(), report.tokensPerSecond(), report.peakHeapBytes() >> 20);
         Path out = Path.of(spec.output());
         byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(summary);

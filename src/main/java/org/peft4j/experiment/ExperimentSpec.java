@@ -13,13 +13,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
+import org.peft4j.nn.lowrank.WeightSpec;
 
 /**
  * A whole experiment as JSON (snake_case keys). A file only needs the keys it changes: it is
  * merged over the built-in defaults ({@code pretrain-sotu.json}), and unknown keys are errors.
  * <pre>
  * { "task": "causal-lm", "seed": 42, "steps": 1600,
- *   "model": {"layers": 4, "hidden": 128, "heads": 4, "context": 128, "dropout": 0.1, "tie_weights": true},
+ *   "model": {"layers": 4, "hidden": 128, "heads": 4, "context": 128, "dropout": 0.1, "tie_weights": true,
+ *             "weight": {"kind": "dense", "rank": 32, "density": 0.03, "alpha": 8, "gamma": 0.5, "b_init": "auto"}},
  *   "data": {"dataset": "sotu", "tokenizer": "char"},
  *   "optimizer": {"name": "adamw", "lr": 3e-3, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "max_grad_norm": 1.0},
  *   "schedule": {"name": "cosine", "warmup_steps": 60, "min_lr_ratio": 0.1}, ... }
@@ -29,7 +31,8 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
                              int checkpointEvery, int threads, String backend, String output,
                              ModelSpec model, DataSpec data, OptimizerSpec optimizer, ScheduleSpec schedule) {
 
-    public record ModelSpec(int layers, int hidden, int heads, int context, float dropout, boolean tieWeights) {}
+    /** The decoder's shape and how its block weights are parameterised ({@link WeightSpec}: dense, lowrank, sltrain, lost). */
+    public record ModelSpec(int layers, int hidden, int heads, int context, float dropout, boolean tieWeights, WeightSpec weight) {}
 
     public record DataSpec(String dataset, String tokenizer) {}
 

@@ -14,9 +14,12 @@ import org.peft4j.data.Sotu;
 import org.peft4j.data.Speech;
 import org.peft4j.data.Split;
 import org.peft4j.nn.CausalLanguageModel;
+import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.nn.gpt.GptConfig;
 import org.peft4j.nn.gpt.GptDecoder;
+import org.peft4j.nn.lowrank.SparsePlusLowRankWeight;
+import org.peft4j.optim.Optimizer;
 import org.peft4j.text.CharTokenizer;
 import org.peft4j.text.Gpt2Tokenizer;
 import org.peft4j.text.TextTokenizer;
@@ -32,10 +35,17 @@ import org.peft4j.train.Trainer;
 public final class LanguageModelExperiment {
     private LanguageModelExperiment() {}
 
-    /** The outcome printed at the end and written to {@code summary.json}. */
+    /**
+     * The outcome printed at the end and written to {@code summary.json}. {@code parameters} counts
+     * every parameter value, {@code trainableParameters} those trained, {@code sparseIndices} the
+     * fixed sparse-support indices stored beside them (SLTrain, LOST); {@code evaluations} holds
+     * each evaluation ({@code step}, {@code eval_loss}, ...).
+     */
     public record Report(int vocabularySize, long trainTokens, long validationTokens, long parameters,
+                         long trainableParameters, long sparseIndices, long optimizerStateBytes,
                          double validationLoss, double perplexity, double unigramLoss,
-                         double secondsPerStep, double tokensPerSecond, long peakHeapBytes) {}
+                         double secondsPerStep, double tokensPerSecond, long peakHeapBytes,
+                         List<Map<String, Object>> evaluations) {}
 
     public static Report run(ExperimentSpec spec, boolean resume, Consumer<String> log) throws IOException {
         if (!spec.task().equals("causal-lm")) throw new IllegalArgumentException("task '" + spec.task() + "' is not a language-model task");
@@ -56,15 +66,19 @@ public final class LanguageModelExperiment {
 
         ExperimentSpec.ModelSpec m = spec.model();
         GptConfig config = new GptConfig(tokenizer.vocabularySize(), m.context(), m.layers(), m.heads(), m.hidden(),
-                m.dropout(), m.tieWeights(), 1e-5f);
+                m.dropout(), m.tieWeights(), 1e-5f, m.weight());
         CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(config, spec.seed()));
         long parameters = model.parameters().stream().mapToLong(p -> p.value().size()).sum();
-        log.accept(String.format("model: GPT %d layers, hidden %d, %d heads, context %d: %,d parameters",
-                m.layers(), m.hidden(), m.heads(), m.context(), parameters));
+        long trainable = model.parameters().stream().filter(Parameter::trainable).mapToLong(p -> p.value().size()).sum();
+        long sparseIndices = SparsePlusLowRankWeight.indexCount(model.linears().values());
+        log.accept(String.format("model: GPT %d layers, hidden %d, %d heads, context %d, %s weights: %,d parameters (%,d trained)%s",
+                m.layers(), m.hidden(), m.heads(), m.context(), m.weight().kind(), parameters, trainable,
+                sparseIndices == 0 ? "" : String.format(" + %,d sparse indices", sparseIndices)));
 
         List<TokenBatch> evalBatches = LanguageModelBatches.sequential(validation, spec.batchSize(), m.context(), spec.evalBatches());
         try (Backend backend = Backends.create(spec.backend(), spec.threads())) {
-            Trainer trainer = new Trainer(model, backend, Optimizers.create(spec.optimizer(), model.parameters()),
+            Optimizer optimizer = Optimizers.create(spec.optimizer(), model.parameters());
+            Trainer trainer = new Trainer(model, backend, optimizer,
                     Optimizers.schedule(spec.schedule(), spec.optimizer().lr(), spec.steps()),
                     new LanguageModelBatches(train, spec.batchSize(), m.context(), spec.seed()),
                     new Evaluator(evalBatches, false),
@@ -72,9 +86,10 @@ public final class LanguageModelExperiment {
                             spec.optimizer().maxGradNorm(), Path.of(spec.output()), resume, true), log);
             Trainer.Result result = trainer.run();
             double validationLoss = ((Number) result.evaluations().getLast().get("eval_loss")).doubleValue();
-            return new Report(tokenizer.vocabularySize(), train.length, validation.length, parameters, validationLoss,
-                    Math.exp(validationLoss), UnigramBaseline.crossEntropy(train, validation, tokenizer.vocabularySize()),
-                    result.secondsPerStep(), result.tokensPerSecond(), result.peakHeapBytes());
+            return new Report(tokenizer.vocabularySize(), train.length, validation.length, parameters, trainable, sparseIndices,
+                    optimizer.stateBytes(), validationLoss, Math.exp(validationLoss),
+                    UnigramBaseline.crossEntropy(train, validation, tokenizer.vocabularySize()),
+                    result.secondsPerStep(), result.tokensPerSecond(), result.peakHeapBytes(), result.evaluations());
         }
     }
 
@@ -90,6 +105,9 @@ public final class LanguageModelExperiment {
         out.put("unigram_loss", r.unigramLoss());
         out.put("unigram_perplexity", Math.exp(r.unigramLoss()));
         out.put("parameters", r.parameters());
+        out.put("trainable_parameters", r.trainableParameters());
+        out.put("sparse_indices", r.sparseIndices());
+        out.put("optimizer_state_bytes", r.optimizerStateBytes());
         out.put("vocabulary_size", r.vocabularySize());
         out.put("train_tokens", r.trainTokens());
         out.put("validation_tokens", r.validationTokens());

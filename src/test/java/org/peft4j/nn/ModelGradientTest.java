@@ -14,6 +14,7 @@ import org.peft4j.nn.bert.BertConfig;
 import org.peft4j.nn.bert.BertEncoder;
 import org.peft4j.nn.gpt.GptConfig;
 import org.peft4j.nn.gpt.GptDecoder;
+import org.peft4j.nn.lowrank.WeightSpec;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 import org.peft4j.testing.GradientCheck;
@@ -71,6 +72,20 @@ class ModelGradientTest {
     }
 
     @Test
+    void gptWithLowRankSltrainAndLostWeightsInEveryBlockLinear() {
+        for (String kind : List.of("lowrank", "sltrain", "lost")) {
+            GptConfig config = new GptConfig(11, 8, 2, 2, 8, 0.1f, true, 1e-5f, new WeightSpec(kind, 2, 0.2, 1, 0.5));
+            CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(config, 3));
+            List<String> names = model.parameters().stream().map(Parameter::name).toList();
+            assertTrue(names.contains("transformer.h.1.mlp.c_fc.low_rank_A") && !names.contains("transformer.h.1.mlp.c_fc.weight"),
+                    kind + ": " + names);
+            assertEquals(!kind.equals("lowrank"), names.contains("transformer.h.0.attn.c_proj.sparse_values"), kind + ": " + names);
+            model.dropoutSites().setStep(2);
+            checkModel(model, lmBatch(11, 2, 5, 9));
+        }
+    }
+
+    @Test
     void bertParameterNamesFollowHuggingFace() {
         List<String> names = new BertEncoder(tinyBert(0f), 1).parameters().stream().map(Parameter::name).toList();
         for (String expected : List.of("embeddings.word_embeddings.weight", "embeddings.LayerNorm.bias",
@@ -86,7 +101,21 @@ class ModelGradientTest {
     void recordedPlanReplaysToTheEagerLossAndGradients() {
         SequenceClassifier model = new SequenceClassifier(new BertEncoder(tinyBert(0.1f), 7), 3, 8);
         model.dropoutSites().setStep(1);
-        TokenBatch batch = classificationBatch();
+        assertPlanReplaysEagerStep(model, classificationBatch(), "encoder.layer.1/backward");
+    }
+
+    @Test
+    void sparsePlusLowRankDecoderReplaysItsPlanBitForBit() {
+        // the layers share one materialisation scratch, which a recorded plan must rewrite before each use
+        for (String kind : List.of("sltrain", "lost")) {
+            GptConfig config = new GptConfig(11, 8, 2, 2, 8, 0.1f, true, 1e-5f, new WeightSpec(kind, 2, 0.2, 1, 0.5));
+            CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(config, 3));
+            model.dropoutSites().setStep(1);
+            assertPlanReplaysEagerStep(model, lmBatch(11, 2, 5, 9), "transformer.h.1/backward");
+        }
+    }
+
+    private static void assertPlanReplaysEagerStep(TrainableModel model, TokenBatch batch, String expectedStage) {
         float eagerLoss = step(model, batch);
         float[][] eagerGrads = grads(model);
 
@@ -97,7 +126,7 @@ class ModelGradientTest {
             loss[0] = model.loss(rec, staging);
             model.backward(rec, true);
         });
-        assertTrue(plan.stages().contains("encoder.layer.1/backward"), plan.stages().toString());
+        assertTrue(plan.stages().contains(expectedStage), plan.stages().toString());
         staging.copyFrom(batch);
         model.parameters().forEach(Parameter::zeroGrad);
         plan.run(ops);

@@ -125,4 +125,7 @@ public class JvmBackend implements Backend {
         gemm(Transpose.N, Transpose.N, scale, dy, b, 0f, dh);
         if (dA != null) gemm(Transpose.T, Transpose.N, 1f, dh, x, 1f, dA);
     }
+
+    @Override public void sparseScatterAdd(Tensor values, IntTensor indices, Tensor dense) { SparseEntries.scatterAdd(values, indices, dense); }
+    @Override public void sparseGather(Tensor dense, IntTensor indices, Tensor values) { SparseEntries.gather(pool, dense, indices, values); }
 }

@@ -45,6 +45,7 @@ public final class GptDecoder implements Module {
         wpe = Embedding.create("transformer.wpe", config.contextLength(), h, 0.01f, seed);
         embeddingDropout = dropoutSites.create("transformer.drop", config.dropout());
         for (int i = 0; i < config.layers(); i++) blocks.add(new GptBlock(config, i, seed, dropoutSites));
+        config.weight().apply(blocks.stream().flatMap(b -> b.linears().stream()).toList(), seed);
         lnF = LayerNorm.create("transformer.ln_f", h, config.layerNormEps());
         lmHead = config.tieWeights()
                 ? new Linear("lm_head", new DenseWeight(wte.weight()), null)
