@@ -1,7 +1,7 @@
 package org.peft4j.backend.jvm;
 
+import org.peft4j.backend.SparseIndices;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.ShapeException;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -16,7 +16,7 @@ final class SparseEntries {
 
     /** {@code dense[indices[k]] += values[k]}. */
     static void scatterAdd(Tensor values, IntTensor indices, Tensor dense) {
-        check("sparseScatterAdd", values, indices, dense);
+        SparseIndices.check("sparseScatterAdd", values, indices, dense);
         int[] idx = indices.data();
         float[] v = values.data(), d = dense.data();
         int vo = values.offset(), o = dense.offset();
@@ -25,27 +25,12 @@ final class SparseEntries {
 
     /** {@code values[k] = dense[indices[k]]}. */
     static void gather(Parallel pool, Tensor dense, IntTensor indices, Tensor values) {
-        check("sparseGather", values, indices, dense);
+        SparseIndices.check("sparseGather", values, indices, dense);
         int[] idx = indices.data();
         float[] v = values.data(), d = dense.data();
         int vo = values.offset(), o = dense.offset();
         pool.forRange(idx.length, idx.length, (from, to) -> {
             for (int k = from; k < to; k++) v[vo + k] = d[o + idx[k]];
         });
-    }
-
-    private static void check(String op, Tensor values, IntTensor indices, Tensor dense) {
-        if (values.size() != indices.size()) {
-            throw new ShapeException(op + ": " + values.size() + " values " + java.util.Arrays.toString(values.shape())
-                    + " but " + indices.size() + " indices " + indices);
-        }
-        int[] idx = indices.data();
-        int n = dense.size();
-        for (int k = 0; k < idx.length; k++) {
-            if (idx[k] < 0 || idx[k] >= n) {
-                throw new IndexOutOfBoundsException(op + ": index " + idx[k] + " at position " + k
-                        + " is outside the dense tensor's " + n + " entries " + java.util.Arrays.toString(dense.shape()));
-            }
-        }
     }
 }

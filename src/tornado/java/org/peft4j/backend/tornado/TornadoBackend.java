@@ -3,9 +3,12 @@ package org.peft4j.backend.tornado;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.DeviceTime;
 import org.peft4j.backend.GemmShape;
+import org.peft4j.backend.SparseIndices;
 import org.peft4j.backend.Transpose;
 import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.tensor.IntTensor;
@@ -23,8 +26,8 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
 /**
  * {@link org.peft4j.backend.Ops} on a TornadoVM device (OpenCL or PTX). These run as Java kernels
  * that TornadoVM compiles at first use: matrix products (plain, batched, the fused LoRA forward
- * and backward), softmax and attention softmax, layer norm, GELU, AdamW and the sum of squares
- * behind gradient clipping. Every other operation runs on the host, in the JVM backend this
+ * and backward), softmax and attention softmax, layer norm, GELU, AdamW, the sum of squares
+ * behind gradient clipping, and the sparse scatter-add and gather of SLTrain weights. Every other operation runs on the host, in the JVM backend this
  * class extends. Each device call copies its operands in and its results back (see
  * {@link DeviceCall}), so callers may read and write tensors between calls as on the JVM
  * backend; calls at the same shapes share one compiled kernel.
@@ -34,6 +37,8 @@ public final class TornadoBackend extends JvmBackend {
     private static final float[][] NO_SCALARS = new float[0][];
 
     private final DeviceCalls calls = new DeviceCalls();
+    /** Whether each index array seen by {@link #sparseScatterAdd} is free of repeats (supports are fixed, so checked once). */
+    private final Map<int[], Boolean> distinctIndices = new WeakHashMap<>();
     private final String device;
     private boolean profiled;
     private DeviceTime times = DeviceTime.NONE;
@@ -271,6 +276,39 @@ public final class TornadoBackend extends JvmBackend {
         }, size);
         run(call, new float[][] {{h.beta1(), h.beta2(), 1 - h.lr() * h.weightDecay(), h.lr() / h.biasCorrection1(),
                 (float) (1 / Math.sqrt(h.biasCorrection2())), h.eps()}}, param, grad, m, v);
+    }
+
+    // ---- sparse entries ------------------------------------------------------------------
+
+    /** On the device when the indices are distinct (an SLTrain support); repeated indices accumulate in k order on the host. */
+    @Override
+    public void sparseScatterAdd(Tensor values, IntTensor indices, Tensor dense) {
+        SparseIndices.check("sparseScatterAdd", values, indices, dense);
+        if (!distinctIndices.computeIfAbsent(indices.data(), d -> SparseIndices.distinct(indices))) {
+            super.sparseScatterAdd(values, indices, dense);
+            return;
+        }
+        int count = indices.size();
+        DeviceCall call = calls.get("sparseScatterAdd", build -> {
+            float[] vd = build.operand(values, DeviceCall.Use.READ);
+            int[] id = build.operand(indices);
+            float[] dd = build.operand(dense, DeviceCall.Use.UPDATE);
+            return build.task("t0", g -> g.task("t0", SparseKernels::scatterAdd, vd, id, dd, count), null).build();
+        }, count, dense.size());
+        run(call, NO_SCALARS, values, indices, dense);
+    }
+
+    @Override
+    public void sparseGather(Tensor dense, IntTensor indices, Tensor values) {
+        SparseIndices.check("sparseGather", values, indices, dense);
+        int count = indices.size();
+        DeviceCall call = calls.get("sparseGather", build -> {
+            float[] dd = build.operand(dense, DeviceCall.Use.READ);
+            int[] id = build.operand(indices);
+            float[] vd = build.operand(values, DeviceCall.Use.WRITE);
+            return build.task("t0", g -> g.task("t0", SparseKernels::gather, dd, id, vd, count), null).build();
+        }, count, dense.size());
+        run(call, NO_SCALARS, dense, indices, values);
     }
 
     // ---- reductions --------------------------------------------------------------------

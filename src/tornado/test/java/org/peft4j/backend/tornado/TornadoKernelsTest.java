@@ -150,6 +150,20 @@ class TornadoKernelsTest {
         assertAllClose(vJ.toArray(), vT.toArray(), 1e-6, 1e-8, "v");
     }
 
+    @Test
+    void sparseScatterAddAndGatherMatchTheJvm() {
+        int rows = 37, cols = 29, count = 97;
+        int[] support = new java.util.SplittableRandom(5).ints(0, rows * cols).distinct().limit(count).toArray();
+        IntTensor indices = new IntTensor(support, new int[] {count});
+        Tensor values = random(101, count);
+        both("sparseScatterAdd", 1e-7, random(102, rows, cols), (ops, dense) -> ops.sparseScatterAdd(values, indices, dense));
+        Tensor dense = random(103, rows, cols);
+        both("sparseGather", 0, Tensor.zeros(count), (ops, out) -> ops.sparseGather(dense, indices, out));
+        IntTensor repeated = new IntTensor(new int[] {4, 9, 4, 4}, new int[] {4});
+        both("sparseScatterAdd, repeated indices", 1e-7, random(104, rows, cols),
+                (ops, out) -> ops.sparseScatterAdd(random(105, 4), repeated, out));
+    }
+
     @ParameterizedTest
     @CsvSource({"1", "255", "256", "16461", "100003"})
     void sumOfSquaresInTwoPassesMatchesTheJvm(int size) {

@@ -5,6 +5,8 @@ import static org.peft4j.testing.AllClose.assertAllClose;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,7 +15,12 @@ import org.peft4j.backend.Plan;
 import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.model.PretrainedBert;
 import org.peft4j.nn.Parameter;
+import org.peft4j.nn.CausalLanguageModel;
 import org.peft4j.nn.SequenceClassifier;
+import org.peft4j.nn.TrainableModel;
+import org.peft4j.nn.gpt.GptConfig;
+import org.peft4j.nn.gpt.GptDecoder;
+import org.peft4j.nn.lowrank.WeightSpec;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.optim.AdamWKernel;
 import org.peft4j.optim.AdamWOptimizer;
@@ -27,7 +34,8 @@ import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Whole LoRA fine-tune steps (recorded plan: zero gradients, forward, loss, backward; then
+ * Whole training steps, a MiniLM LoRA fine-tune and an SLTrain GPT decoder (recorded plan:
+ * zero gradients, forward, loss, backward; then
  * gradient clipping and AdamW) on TornadoVM against the same steps on the JVM backend: losses
  * within 1e-4 relative, gradients within 2e-3 relative + 1e-5, and parameters after three AdamW
  * steps within 1e-4 (see below).
@@ -52,8 +60,26 @@ class TornadoTrainingStepTest {
     @Test
     void miniLmLoraStepsMatchTheJvm() throws IOException {
         PretrainedBert bert = PretrainedBert.miniLm();
-        TokenBatch batch = batch(bert.tokenizer().padId());
-        Run onJvm = new Run(bert, jvm), onTornado = new Run(bert, tornado);
+        assertStepsMatch(() -> {
+            PeftModel model = new PeftModel(new SequenceClassifier(bert.encoder(7, false), 2, 7));
+            model.addAdapter("default", AdapterConfig.of("lora", 8, 16, QV).withModulesToSave("classifier").withSeed(7));
+            return model;
+        }, classificationBatch(bert.tokenizer().padId()));
+    }
+
+    @Test
+    void slTrainDecoderStepsMatchTheJvm() {
+        GptConfig config = new GptConfig(500, 32, 2, 4, 64, 0.1f, true, 1e-5f, new WeightSpec("sltrain", 8, 0.03, 32, 0.5, "random"));
+        SplittableRandom rng = new SplittableRandom(3);
+        int[] shape = {2, 32};
+        TokenBatch batch = new TokenBatch(new IntTensor(rng.ints(64, 0, 500).toArray(), shape), null, null,
+                new IntTensor(rng.ints(64, 0, 500).toArray(), shape));
+        assertStepsMatch(() -> new CausalLanguageModel(new GptDecoder(config, 11)), batch);
+    }
+
+    /** Three steps of the same fresh model on both backends: losses, gradients and parameters agree. */
+    private static void assertStepsMatch(Supplier<TrainableModel> fresh, TokenBatch batch) {
+        Run onJvm = new Run(fresh.get(), jvm), onTornado = new Run(fresh.get(), tornado);
         for (int step = 0; step < 3; step++) {
             float expected = onJvm.step(batch), actual = onTornado.step(batch);
             assertEquals(expected, actual, 1e-4 * Math.abs(expected), "loss of step " + step);
@@ -70,17 +96,16 @@ class TornadoTrainingStepTest {
 
     /** One model, optimizer and recorded step on one backend. */
     private static final class Run {
-        final PeftModel model;
+        final TrainableModel model;
         final List<Parameter> trainable;
         final Optimizer optimizer;
         final Backend backend;
         Plan plan;
         Tensor loss;
 
-        Run(PretrainedBert bert, Backend backend) {
+        Run(TrainableModel model, Backend backend) {
             this.backend = backend;
-            model = new PeftModel(new SequenceClassifier(bert.encoder(7, false), 2, 7));
-            model.addAdapter("default", AdapterConfig.of("lora", 8, 16, QV).withModulesToSave("classifier").withSeed(7));
+            this.model = model;
             trainable = model.parameters().stream().filter(Parameter::trainable).toList();
             optimizer = new AdamWOptimizer(ParameterGroup.decayAndNoDecay(model.parameters(), 0.01, false),
                     AdamWOptimizer.Settings.TORCH_DEFAULTS, AdamWKernel.BACKEND_FUSED);
@@ -105,7 +130,7 @@ class TornadoTrainingStepTest {
     }
 
     /** Two mails' worth of token ids (a fixed pattern over the vocabulary), one padded. */
-    private static TokenBatch batch(int pad) {
+    private static TokenBatch classificationBatch(int pad) {
         int rows = 2, length = 24;
         int[] ids = new int[rows * length], mask = new int[rows * length];
         for (int i = 0; i < ids.length; i++) {
