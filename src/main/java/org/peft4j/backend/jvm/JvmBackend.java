@@ -125,4 +125,9 @@ public final class JvmBackend implements Backend {
         gemm(Transpose.N, Transpose.N, scale, dy, b, 0f, dh);
         if (dA != null) gemm(Transpose.T, Transpose.N, 1f, dh, x, 1f, dA);
     }
+
+    @Override
+    public void nearestCode(Tensor x, Tensor codebook, Tensor distances, IntTensor codes) {
+        CodeAssignment.nearest(pool, x, codebook, distances, codes);
+    }
 }
