@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.codebook.AdapterBenchmarks;
+import org.peft4j.codebook.AdapterCompression;
+import org.peft4j.codebook.CodebookStore;
+import org.peft4j.codebook.LoraFile;
 import org.peft4j.codebook.BankCompression;
 import org.peft4j.codebook.MemoryBank;
 import org.peft4j.data.DataDirectory;
@@ -25,19 +28,23 @@ import picocli.CommandLine.Option;
                 "           reconstruction error, recall@10 and dead codes for k-means, residual k-means and online VQ",
                 "           with and without the dead-code reset (MBC).",
                 "  adapter  k-means over the rows of a LoRA's A and the columns of its B, stored as codebook + indices;",
-                "           with --adapter DIR compresses that PEFT adapter into --out, else trains one and tabulates",
-                "           test accuracy against size."})
+                "           with --adapter DIR stores that PEFT LoRA as codebooks + packed indices in --out (K = first",
+                "           --sizes, default 16); without, trains one and tabulates test accuracy against size."})
 final class CompressCommand implements Callable<Integer> {
     @Option(names = "--mode", required = true, description = "bank or adapter.") String mode;
     @Option(names = "--limit", description = "bank: documents embedded (half SOTU passages, half mails; ~27/s here, default 1500).")
     int limit = 1500;
     @Option(names = "--sizes", split = ",", description = "Codebook sizes K.") List<Integer> sizes;
+    @Option(names = "--queries", description = "bank: held-out query documents for recall@10.") int queries = 200;
+    @Option(names = "--epochs", description = "bank: online VQ epochs over the bank.") int epochs = 30;
     @Option(names = "--stages", description = "bank: residual stages of the k-means rows (1 = plain indices).") int stages = 2;
     @Option(names = "--adapter", description = "adapter: a PEFT LoRA directory to compress.") Path adapter;
     @Option(names = {"-o", "--out"}, description = "adapter: where the compressed adapter (or the run) goes.") Path out = Path.of("runs/compress");
-    @Option(names = "--steps", description = "adapter: fine-tuning steps of the LoRA trained when no --adapter is given.") long steps = 120;
+    @Option(names = "--steps", description = "adapter: fine-tuning steps of the LoRA trained when no --adapter is given.") long steps = AdapterBenchmarks.Budget.defaults().steps();
     @Option(names = "--subvector", description = "adapter: sub-vector length clustered (0: whole rows of A / columns of B).") int subvector;
     @Option(names = "--markdown", description = "Where to write the results table.") Path markdown;
+    @Option(names = "--examples", description = "Fine-tuning: at most this many examples per split part.") int examples = AdapterBenchmarks.Budget.defaults().limit();
+    @Option(names = "--max-length", description = "Fine-tuning: tokens per text.") int maxLength = AdapterBenchmarks.Budget.defaults().maxLength();
     @Option(names = "--threads", description = "Worker threads (0: one per core).") int threads;
     @Option(names = "--seed") long seed = 42;
     @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
@@ -54,7 +61,7 @@ final class CompressCommand implements Callable<Integer> {
     private int bank() throws Exception {
         BankCompression.Settings defaults = BankCompression.Settings.defaults();
         BankCompression.Settings s = new BankCompression.Settings(sizes == null ? defaults.codebookSizes() : sizes, stages,
-                defaults.queries(), defaults.recallK(), defaults.kmeansIterations(), defaults.vqEpochs(), defaults.vqBatch(), seed);
+                queries, defaults.recallK(), defaults.kmeansIterations(), epochs, defaults.vqBatch(), seed);
         try (JvmBackend backend = new JvmBackend(threads)) {
             MemoryBank bank = MemoryBank.load(backend, DataDirectory.resolve(), SentenceEncoder.of(PretrainedBert.miniLm()), limit, seed,
                     MemoryBank.defaultCache(), System.err::println);
@@ -79,7 +86,7 @@ final class CompressCommand implements Callable<Integer> {
                     + "Original bank: " + String.format("%,d", rows.getFirst().originalBytes()) + " bytes (float32). "
                     + "Online VQ: SGD lr 0.4 over " + s.vqEpochs() + " epochs of batch " + s.vqBatch()
                     + ", usage EMA γ 0.95, dead when usage < 0.1/K.\n\n"
-                    + "Command: `scripts/peft4j compress --mode bank --limit " + limit + "`\n\n" + table
+                    + "Command: `scripts/peft4j compress --mode bank --limit " + limit + " --queries " + queries + " --epochs " + epochs + "`\n\n" + table
                     + "\n![recall](bank-recall.png)\n![dead codes](bank-dead-codes.png)\n";
             AtomicFiles.write(md, o -> o.write(doc.getBytes(StandardCharsets.UTF_8)));
             System.out.println("table written to " + md);
@@ -88,18 +95,36 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     private int adapter() throws Exception {
+        return adapter == null ? adapterBenchmark() : compressAdapter();
+    }
+
+    /** Stores the LoRA in --adapter as codebooks + packed indices in --out. */
+    private int compressAdapter() throws Exception {
+        int k = sizes == null ? 16 : sizes.getFirst();
+        LoraFile lora = LoraFile.read(adapter);
+        try (JvmBackend backend = new JvmBackend(threads)) {
+            AdapterCompression.Compressed c = AdapterCompression.compress(backend, lora.modules(), k, subvector, 25, seed);
+            CodebookStore.write(out, lora, c);
+            System.out.printf("%s: %,d bytes of float32 factors → %,d bytes of codebooks + indices (%.1f×), relative ΔW error %.4f%n",
+                    adapter, c.originalBytes(), c.bytes(), (double) c.originalBytes() / c.bytes(), c.deltaError());
+            System.out.println("codebook store: " + out.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    private int adapterBenchmark() throws Exception {
         List<Integer> ks = sizes == null ? List.of(4, 16, 64, 256) : sizes;
         List<Integer> pieces = subvector == 0 ? List.of(0, 16) : List.of(subvector);
         AdapterBenchmarks.Budget d = AdapterBenchmarks.Budget.defaults();
-        AdapterBenchmarks.Budget budget = new AdapterBenchmarks.Budget(steps, d.batchSize(), d.lr(), d.maxLength(), d.limit(), seed);
+        AdapterBenchmarks.Budget budget = new AdapterBenchmarks.Budget(steps, d.batchSize(), d.lr(), maxLength, examples, seed);
         try (JvmBackend backend = new JvmBackend(threads)) {
-            List<AdapterBenchmarks.Row> rows = AdapterBenchmarks.compression(backend, PretrainedBert.miniLm(), budget, adapter, ks, pieces, out,
+            List<AdapterBenchmarks.Row> rows = AdapterBenchmarks.compression(backend, PretrainedBert.miniLm(), budget, ks, pieces, out,
                     System.err::println);
             StringBuilder table = new StringBuilder("| adapter | bytes | ratio | rel. ΔW error | test accuracy |\n|---|---:|---:|---:|---:|\n");
             long original = rows.getFirst().bytes();
             for (AdapterBenchmarks.Row r : rows) {
-                table.append(String.format("| %s | %,d | %.1f× | %.4f | %.4f |%n", r.name(), r.bytes(), (double) original / r.bytes(),
-                        r.deltaError(), r.accuracies().getFirst()));
+                table.append(String.format("| %s | %s | %s | %.4f | %.4f |%n", r.name(), r.bytes() == 0 ? "0" : String.format("%,d", r.bytes()),
+                        r.bytes() == 0 ? "–" : String.format("%.1f×", (double) original / r.bytes()), r.deltaError(), r.accuracies().getFirst()));
             }
             System.out.print(table);
             Path md = markdown == null ? Path.of("benchmarks/codebook/adapter.md") : markdown;
@@ -117,7 +142,7 @@ final class CompressCommand implements Callable<Integer> {
                     + "SpamAssassin for " + budget.steps() + " steps (batch " + budget.batchSize() + ", lr " + budget.lr() + ", " + budget.maxLength()
                     + " tokens, " + budget.limit() + " mails per split part); A rows and B columns of all layers pooled and clustered by k-means "
                     + "(sizes count float32 codebooks plus packed ⌈log₂ K⌉-bit indices; the head is not counted).\n\n"
-                    + "Command: `scripts/peft4j compress --mode adapter --steps " + budget.steps() + "`\n\n" + table
+                    + "Command: `scripts/peft4j compress --mode adapter --steps " + budget.steps() + " --examples " + budget.limit() + " --max-length " + budget.maxLength() + "`\n\n" + table
                     + "\n![accuracy](adapter-accuracy.png)\n";
             AtomicFiles.write(md, o -> o.write(doc.getBytes(StandardCharsets.UTF_8)));
             System.out.println("table written to " + md);

@@ -36,6 +36,8 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--benchmark", description = "Train two task LoRAs and compare every method (table in --markdown).") boolean benchmark;
     @Option(names = "--steps", description = "--benchmark: fine-tuning steps per task.") long steps = AdapterBenchmarks.Budget.defaults().steps();
     @Option(names = "--markdown") Path markdown = Path.of("benchmarks/codebook/merge.md");
+    @Option(names = "--examples", description = "Fine-tuning: at most this many examples per split part.") int examples = AdapterBenchmarks.Budget.defaults().limit();
+    @Option(names = "--max-length", description = "Fine-tuning: tokens per text.") int maxLength = AdapterBenchmarks.Budget.defaults().maxLength();
     @Option(names = "--threads") int threads;
     @Option(names = "--seed") long seed = 42;
     @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
@@ -71,7 +73,7 @@ final class MergeCommand implements Callable<Integer> {
 
     private int benchmark(JvmBackend backend) throws Exception {
         AdapterBenchmarks.Budget d = AdapterBenchmarks.Budget.defaults();
-        AdapterBenchmarks.Budget budget = new AdapterBenchmarks.Budget(steps, d.batchSize(), d.lr(), d.maxLength(), d.limit(), seed);
+        AdapterBenchmarks.Budget budget = new AdapterBenchmarks.Budget(steps, d.batchSize(), d.lr(), maxLength, examples, seed);
         List<AdapterBenchmarks.Row> rows = AdapterBenchmarks.merging(backend, PretrainedBert.miniLm(), budget,
                 out != null ? out : Path.of("runs/merge"), System.err::println);
         StringBuilder table = new StringBuilder("| adapter | SpamAssassin accuracy | SOTU era accuracy | mean |\n|---|---:|---:|---:|\n");

@@ -27,7 +27,7 @@ public final class AdapterBenchmarks {
     /** Fine-tuning budget: steps, batch, learning rate, tokens per text, examples per split part. */
     public record Budget(long steps, int batchSize, double lr, int maxLength, int limit, long seed) {
         public static Budget defaults() {
-            return new Budget(120, 8, 2e-3, 96, 300, 42);
+            return new Budget(80, 8, 2e-3, 64, 150, 42);
         }
     }
 
@@ -54,21 +54,33 @@ public final class AdapterBenchmarks {
         return r.adapterDirectory();
     }
 
+    /** The same modules with A = B = 0: the head alone decides. */
+    static Map<String, LoraFile.Factors> zeroed(Map<String, LoraFile.Factors> modules) {
+        Map<String, LoraFile.Factors> out = new java.util.LinkedHashMap<>();
+        modules.forEach((m, f) -> out.put(m, new LoraFile.Factors(org.peft4j.tensor.Tensor.zeros(f.a().shape()),
+                org.peft4j.tensor.Tensor.zeros(f.b().shape()), f.scaling())));
+        return out;
+    }
+
     /** The compression table: the original LoRA, then each (sub-vector length, K) pair. */
-    public static List<Row> compression(Ops ops, PretrainedBert bert, Budget b, Path adapterOrNull, List<Integer> sizes, List<Integer> subvectors,
-                                        Path out, Consumer<String> log) throws IOException {
+    public static List<Row> compression(Ops ops, PretrainedBert bert, Budget b, List<Integer> sizes, List<Integer> subvectors, Path out,
+                                        Consumer<String> log) throws IOException {
         TextClassificationData data = spam(bert, b);
-        Path trained = adapterOrNull != null ? adapterOrNull : train(bert, data, b, List.of("query", "value"), out.resolve("lora"), log);
+        Path trained = train(bert, data, b, List.of("query", "value"), out.resolve("lora"), log);
         TaskEvaluation eval = new TaskEvaluation(bert, data, b.seed());
         LoraFile lora = LoraFile.read(trained);
         long original = lora.modules().values().stream().mapToLong(f -> 4L * (f.a().size() + f.b().size())).sum();
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("float32 LoRA", original, 0, List.of(eval.accuracy(ops, trained))));
         log.accept("original: " + original + " bytes, accuracy " + rows.getLast().accuracies());
+        Path headOnly = out.resolve("head-only");
+        lora.writeSameConfig(headOnly, zeroed(lora.modules()));
+        rows.add(new Row("head only (ΔW = 0)", 0, 1, List.of(eval.accuracy(ops, headOnly))));
         for (int m : subvectors) {
             for (int k : sizes) {
                 AdapterCompression.Compressed c = AdapterCompression.compress(ops, lora.modules(), k, m, 25, b.seed());
                 Path dir = out.resolve("compressed-m" + m + "-k" + k);
+                CodebookStore.write(out.resolve("store-m" + m + "-k" + k), lora, c);
                 lora.writeSameConfig(dir, c.modules());
                 rows.add(new Row((m == 0 ? "whole rows" : "sub-vectors of " + m) + ", K = " + k, c.bytes(), c.deltaError(),
                         List.of(eval.accuracy(ops, dir))));
@@ -89,7 +101,12 @@ public final class AdapterBenchmarks {
         List<LoraFile> files = new ArrayList<>();
         for (Path p : trained) files.add(LoraFile.read(p));
         List<Row> rows = new ArrayList<>();
-        for (int t = 0; t < tasks.size(); t++) rows.add(new Row("task " + (t + 1) + " LoRA alone", 0, 0, List.of(evals.get(t).accuracy(ops, trained.get(t)))));
+        for (int t = 0; t < tasks.size(); t++) {
+            Path headOnly = out.resolve("head-only-task" + t);
+            files.get(t).writeSameConfig(headOnly, zeroed(files.get(t).modules()));
+            rows.add(new Row("task " + (t + 1) + " head only (ΔW = 0)", 0, 0, List.of(evals.get(t).accuracy(ops, headOnly))));
+            rows.add(new Row("task " + (t + 1) + " LoRA alone", 0, 0, List.of(evals.get(t).accuracy(ops, trained.get(t)))));
+        }
         int r = files.getFirst().config().r();
         record Variant(String name, LoraMerge.Method method, List<Double> weights, LoraMerge.Lego lego) {}
         List<Variant> variants = List.of(

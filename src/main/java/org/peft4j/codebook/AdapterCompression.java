@@ -20,8 +20,14 @@ import org.peft4j.tensor.Tensor;
 public final class AdapterCompression {
     private AdapterCompression() {}
 
-    /** The compressed factors, their stored bytes against float32 factors, and {@code Σ‖ΔW − ΔŴ‖² / Σ‖ΔW‖²}. */
-    public record Compressed(Map<String, LoraFile.Factors> modules, long bytes, long originalBytes, double deltaError) {}
+    /** The compressed factors, their stored bytes against float32 factors, {@code Σ‖ΔW − ΔŴ‖² / Σ‖ΔW‖²}, and the codes. */
+    public record Compressed(Map<String, LoraFile.Factors> modules, long bytes, long originalBytes, double deltaError, List<Group> groups) {}
+
+    /**
+     * One codebook: the rows of {@code part} ("lora_A" rows or "lora_B" columns) of width {@code width} in
+     * {@code modules} order (each {@code ranks[i]} rows), cut into pieces of {@code piece} values.
+     */
+    public record Group(String part, int width, int piece, List<String> modules, List<Integer> ranks, ResidualCodes codes) {}
 
     /** Compresses every module's A and B with codebooks of (at most) {@code k} codes; {@code subvector = 0}: whole rows. */
     public static Compressed compress(Ops ops, Map<String, LoraFile.Factors> modules, int k, int subvector, int iterations, long seed) {
@@ -33,9 +39,9 @@ public final class AdapterCompression {
             bRows.put(e.getKey(), transpose(e.getValue().b()));
             original += 4L * (e.getValue().a().size() + e.getValue().b().size());
         }
-        long[] bytes = {0};
-        Map<String, Tensor> a = quantizeRows(ops, aRows, k, subvector, iterations, seed, bytes);
-        Map<String, Tensor> bt = quantizeRows(ops, bRows, k, subvector, iterations, seed + 1, bytes);
+        List<Group> groups = new ArrayList<>();
+        Map<String, Tensor> a = quantizeRows(ops, "lora_A", aRows, k, subvector, iterations, seed, groups);
+        Map<String, Tensor> bt = quantizeRows(ops, "lora_B", bRows, k, subvector, iterations, seed + 1, groups);
         Map<String, LoraFile.Factors> out = new LinkedHashMap<>();
         double error = 0, norm = 0;
         for (var e : modules.entrySet()) {
@@ -47,12 +53,13 @@ public final class AdapterCompression {
                 norm += exact[i] * exact[i];
             }
         }
-        return new Compressed(out, bytes[0], original, norm == 0 ? 0 : error / norm);
+        long bytes = groups.stream().mapToLong(g -> g.codes().bytes()).sum();
+        return new Compressed(out, bytes, original, norm == 0 ? 0 : error / norm, groups);
     }
 
     /** Pools the rows of tensors of equal width, clusters them (as sub-vectors when asked), and returns the reconstructions. */
-    private static Map<String, Tensor> quantizeRows(Ops ops, Map<String, Tensor> byModule, int k, int subvector, int iterations, long seed,
-                                                    long[] bytes) {
+    private static Map<String, Tensor> quantizeRows(Ops ops, String part, Map<String, Tensor> byModule, int k, int subvector, int iterations,
+                                                    long seed, List<Group> groups) {
         Map<Integer, List<String>> byWidth = new LinkedHashMap<>();
         byModule.forEach((module, t) -> byWidth.computeIfAbsent(t.cols(), w -> new ArrayList<>()).add(module));
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -70,7 +77,8 @@ public final class AdapterCompression {
             }
             Tensor pieces = pooled.reshape(rows * width / piece, piece);
             ResidualCodes codes = ResidualCodes.fit(ops, pieces, Math.min(k, pieces.rows()), 1, iterations, seed);
-            bytes[0] += codes.bytes();
+            groups.add(new Group(part, width, piece, List.copyOf(group.getValue()),
+                    group.getValue().stream().map(m -> byModule.get(m).rows()).toList(), codes));
             Tensor decoded = codes.decode(ops).reshape(rows, width);
             at = 0;
             for (String m : group.getValue()) {

@@ -72,15 +72,20 @@ public record LoraFile(ObjectNode configJson, AdapterConfig config, Map<String, 
                 String module = key.substring(PREFIX.length(), key.length() - A.length());
                 Tensor b = tensors.get(PREFIX + module + B);
                 if (b == null) throw new IllegalArgumentException(dir + ": " + key + " has no matching lora_B");
-                int r = config.rankFor(module);
-                float alpha = config.alphaFor(module);
-                modules.put(module, new Factors(t, b, (float) (config.useRslora() ? alpha / Math.sqrt(r) : alpha / r)));
+                modules.put(module, new Factors(t, b, scaling(config, module)));
             } else if (!key.endsWith(B)) {
                 extras.put(key, t);
             }
         });
         if (modules.isEmpty()) throw new IllegalArgumentException(dir + " holds no lora_A / lora_B tensors");
         return new LoraFile(json, config, modules, extras);
+    }
+
+    /** LoRA's scaling of {@code module}: α/r, or α/√r with rsLoRA (rank_pattern / alpha_pattern honoured). */
+    static float scaling(AdapterConfig config, String module) {
+        int r = config.rankFor(module);
+        float alpha = config.alphaFor(module);
+        return (float) (config.useRslora() ? alpha / Math.sqrt(r) : alpha / r);
     }
 
     /**
