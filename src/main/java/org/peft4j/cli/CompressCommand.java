@@ -113,7 +113,7 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     private int adapterBenchmark() throws Exception {
-        List<Integer> ks = sizes == null ? List.of(4, 16, 64, 256) : sizes;
+        List<Integer> ks = sizes == null ? List.of(4, 16, 64) : sizes;
         List<Integer> pieces = subvector == 0 ? List.of(0, 16) : List.of(subvector);
         AdapterBenchmarks.Budget d = AdapterBenchmarks.Budget.defaults();
         AdapterBenchmarks.Budget budget = new AdapterBenchmarks.Budget(steps, d.batchSize(), d.lr(), maxLength, examples, seed);

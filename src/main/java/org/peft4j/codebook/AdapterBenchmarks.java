@@ -43,15 +43,15 @@ public final class AdapterBenchmarks {
                 MemoryBank.PASSAGE_WORDS, b.seed(), b.limit());
     }
 
-    /** Trains a LoRA on {@code data} under {@code dir}; returns its PEFT directory. */
-    public static Path train(PretrainedBert bert, TextClassificationData data, Budget b, List<String> targets, Path dir, Consumer<String> log)
-            throws IOException {
+    /** Trains a LoRA on {@code data} under {@code dir}; the report names its PEFT directory and test accuracy. */
+    public static FinetuneExperiment.Report train(PretrainedBert bert, TextClassificationData data, Budget b, List<String> targets, Path dir,
+                                                  Consumer<String> log) throws IOException {
         FinetuneExperiment.Settings d = FinetuneExperiment.Settings.defaults();
         FinetuneExperiment.Settings s = new FinetuneExperiment.Settings("lora", d.rank(), d.alpha(), targets, Map.of(), b.steps(),
-                b.batchSize(), b.lr(), d.warmupFraction(), b.seed(), d.threads(), d.backend(), dir, (int) b.steps(), b.maxLength(), b.limit(), 100);
+                b.batchSize(), b.lr(), d.warmupFraction(), b.seed(), d.threads(), d.backend(), dir, (int) b.steps(), b.maxLength(), b.limit(), 32);
         FinetuneExperiment.Report r = FinetuneExperiment.run(s, bert, data, false, log);
         log.accept(String.format("%s LoRA: test accuracy %.4f → %.4f", data.name(), r.accuracyBefore(), r.accuracyAfter()));
-        return r.adapterDirectory();
+        return r;
     }
 
     /** The same modules with A = B = 0: the head alone decides. */
@@ -66,12 +66,12 @@ public final class AdapterBenchmarks {
     public static List<Row> compression(Ops ops, PretrainedBert bert, Budget b, List<Integer> sizes, List<Integer> subvectors, Path out,
                                         Consumer<String> log) throws IOException {
         TextClassificationData data = spam(bert, b);
-        Path trained = train(bert, data, b, List.of("query", "value"), out.resolve("lora"), log);
+        FinetuneExperiment.Report trained = train(bert, data, b, List.of("query", "value"), out.resolve("lora"), log);
         TaskEvaluation eval = new TaskEvaluation(bert, data, b.seed());
-        LoraFile lora = LoraFile.read(trained);
+        LoraFile lora = LoraFile.read(trained.adapterDirectory());
         long original = lora.modules().values().stream().mapToLong(f -> 4L * (f.a().size() + f.b().size())).sum();
         List<Row> rows = new ArrayList<>();
-        rows.add(new Row("float32 LoRA", original, 0, List.of(eval.accuracy(ops, trained))));
+        rows.add(new Row("float32 LoRA", original, 0, List.of(trained.accuracyAfter())));
         log.accept("original: " + original + " bytes, accuracy " + rows.getLast().accuracies());
         Path headOnly = out.resolve("head-only");
         lora.writeSameConfig(headOnly, zeroed(lora.modules()));
@@ -93,28 +93,26 @@ public final class AdapterBenchmarks {
     /** The merging table: each task's own LoRA, then linear, cat and LoRA-LEGO merges, evaluated on both tasks. */
     public static List<Row> merging(Ops ops, PretrainedBert bert, Budget b, Path out, Consumer<String> log) throws IOException {
         List<TextClassificationData> tasks = List.of(spam(bert, b), sotuEras(bert, b));
-        List<Path> trained = new ArrayList<>();
+        List<FinetuneExperiment.Report> trained = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
             trained.add(train(bert, tasks.get(t), b, List.of("query", "value"), out.resolve("task" + t), log));
         }
         List<TaskEvaluation> evals = tasks.stream().map(d -> new TaskEvaluation(bert, d, b.seed())).toList();
         List<LoraFile> files = new ArrayList<>();
-        for (Path p : trained) files.add(LoraFile.read(p));
+        for (FinetuneExperiment.Report r : trained) files.add(LoraFile.read(r.adapterDirectory()));
         List<Row> rows = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
             Path headOnly = out.resolve("head-only-task" + t);
             files.get(t).writeSameConfig(headOnly, zeroed(files.get(t).modules()));
             rows.add(new Row("task " + (t + 1) + " head only (ΔW = 0)", 0, 0, List.of(evals.get(t).accuracy(ops, headOnly))));
-            rows.add(new Row("task " + (t + 1) + " LoRA alone", 0, 0, List.of(evals.get(t).accuracy(ops, trained.get(t)))));
+            rows.add(new Row("task " + (t + 1) + " LoRA alone", 0, 0, List.of(trained.get(t).accuracyAfter())));
         }
         int r = files.getFirst().config().r();
         record Variant(String name, LoraMerge.Method method, List<Double> weights, LoraMerge.Lego lego) {}
         List<Variant> variants = List.of(
-                new Variant("linear (w = 1)", LoraMerge.Method.LINEAR, List.of(1.0, 1.0), null),
                 new Variant("linear (w = ½, averaging)", LoraMerge.Method.LINEAR, List.of(0.5, 0.5), null),
                 new Variant("cat (w = 1, rank " + 2 * r + ")", LoraMerge.Method.CAT, List.of(1.0, 1.0), null),
                 new Variant("lego k = " + r + ", no reweighting", LoraMerge.Method.LEGO, List.of(1.0, 1.0), new LoraMerge.Lego(r, false, false, 25, b.seed())),
-                new Variant("lego k = " + r + ", parameter reweighting", LoraMerge.Method.LEGO, List.of(1.0, 1.0), new LoraMerge.Lego(r, true, false, 25, b.seed())),
                 new Variant("lego k = " + r + ", both reweightings", LoraMerge.Method.LEGO, List.of(1.0, 1.0), new LoraMerge.Lego(r, true, true, 25, b.seed())),
                 new Variant("lego k = " + 2 * r + ", both reweightings", LoraMerge.Method.LEGO, List.of(1.0, 1.0), new LoraMerge.Lego(2 * r, true, true, 25, b.seed())));
         for (Variant v : variants) {
