@@ -61,8 +61,7 @@ public final class BankCompression {
 
     /** {@code epochs} passes of shuffled minibatches of {@code bank} through {@link VectorQuantizer#trainStep}. */
     static VectorQuantizer trainOnline(Ops ops, Tensor bank, VectorQuantizer.Settings vs, Settings s) {
-        VectorQuantizer vq = new VectorQuantizer(new VectorQuantizer.Settings(vs.codes(), vs.beta(), vs.learningRate(), vs.usageDecay(),
-                vs.deadThreshold(), vs.resetDeadCodes(), s.seed()), bank.cols());
+        VectorQuantizer vq = new VectorQuantizer(vs.withSeed(s.seed()), bank.cols());
         int batch = Math.min(s.vqBatch(), bank.rows());
         VectorQuantizer.Pass pass = vq.pass(batch);
         Tensor x = Tensor.zeros(batch, bank.cols()), dx = Tensor.zeros(batch, bank.cols());

@@ -14,7 +14,8 @@ import org.peft4j.tensor.Tensor;
  *   L   = (1/N) Σ_i ‖sg[x_i] − e_{c_i}‖² + β‖x_i − sg[e_{c_i}]‖²                    β = 0.25
  *   ∂L/∂e_k = (2/N) Σ_{c_i = k} (e_k − x_i)       ∂L/∂x_i = (2β/N)(x_i − e_{c_i}) (+ the upstream ∂/∂z_i)
  * </pre>
- * Online training ({@link #trainStep}) takes an SGD step on the codebook, then keeps an EMA of
+ * Online training ({@link #trainStep}) takes an SGD step on the codebook ({@code e ← e − η·∂L/∂e},
+ * η = 0.4, so a code holding the whole batch moves 0.8 of the way to its mean), then keeps an EMA of
  * each code's share of the batch, {@code u_k ← γ·u_k + (1 − γ)·n_k/N} (γ = usage_decay, u starts
  * at 1/K). With reset on, a code whose {@code u_k < τ/K} (τ = dead_threshold) is dead and is
  * re-seeded from a random row of the current batch, its usage back at 1/K; without it, codes that
@@ -34,12 +35,17 @@ public final class VectorQuantizer {
             if (!(deadThreshold >= 0 && deadThreshold < 1)) throw new IllegalArgumentException("dead_threshold must lie in [0, 1), got " + deadThreshold);
         }
 
+        /** β 0.25, η 0.4, γ 0.95, τ 0.1, reset on, seed 42. */
         public static Settings defaults(int codes) {
             return new Settings(codes, 0.25f, 0.4f, 0.95f, 0.1f, true, 42);
         }
 
         public Settings withReset(boolean reset) {
             return new Settings(codes, beta, learningRate, usageDecay, deadThreshold, reset, seed);
+        }
+
+        public Settings withSeed(long newSeed) {
+            return new Settings(codes, beta, learningRate, usageDecay, deadThreshold, resetDeadCodes, newSeed);
         }
     }
 
