@@ -70,9 +70,8 @@ final class CompressCommand implements Callable<Integer> {
             System.out.print(table);
             Path md = markdown == null ? Path.of("benchmarks/codebook/bank.md") : markdown;
             Map<String, LossCurvePlot.Curve> recall = new LinkedHashMap<>(), dead = new LinkedHashMap<>();
-            for (String method : rows.stream().map(r -> r.method() + (r.method().equals("kmeans") ? " ×" + r.stages() : "")).distinct().toList()) {
-                List<BankCompression.Row> mine = rows.stream()
-                        .filter(r -> (r.method() + (r.method().equals("kmeans") ? " ×" + r.stages() : "")).equals(method)).toList();
+            for (String method : rows.stream().map(BankCompression.Row::label).distinct().toList()) {
+                List<BankCompression.Row> mine = rows.stream().filter(r -> r.label().equals(method)).toList();
                 recall.put(method, new LossCurvePlot.Curve(mine.stream().map(BankCompression.Row::bytes).toList(),
                         mine.stream().map(BankCompression.Row::recall).toList()));
                 dead.put(method, new LossCurvePlot.Curve(mine.stream().map(BankCompression.Row::codes).toList(),

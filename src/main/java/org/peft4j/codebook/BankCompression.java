@@ -33,6 +33,9 @@ public final class BankCompression {
     public record Row(String method, int codes, int stages, long bytes, long originalBytes, double reconstructionError,
                       double recall, double deadFraction) {
         public double ratio() { return (double) originalBytes / bytes; }
+
+        /** The method with its stage count where it has stages, e.g. {@code kmeans ×2}. */
+        public String label() { return method.equals("kmeans") ? method + " ×" + stages : method; }
     }
 
     public static List<Row> run(Ops ops, Tensor vectors, Settings s, Consumer<String> log) {

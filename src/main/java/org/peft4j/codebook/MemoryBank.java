@@ -23,7 +23,7 @@ import org.peft4j.tensor.Tensor;
 /**
  * A memory bank of document vectors as in memory-bank compression (MBC): unit-length
  * all-MiniLM-L6-v2 embeddings of State of the Union passages ({@value #PASSAGE_WORDS}+ words) and
- * SpamAssassin mails, half each, a seeded sample of {@code limit} documents, truncated to
+ * SpamAssassin mails, half each, a seeded sample of {@code limit} documents in shuffled order, truncated to
  * {@value #MAX_TOKENS} tokens. Embeddings are cached as safetensors under
  * {@code ~/.cache/peft4j/embeddings/}, keyed by limit and seed.
  */
@@ -49,7 +49,7 @@ public record MemoryBank(List<String> sources, Tensor vectors) {
     public static MemoryBank load(Ops ops, DataDirectory data, SentenceEncoder encoder, int limit, long seed, Path cache,
                                   Consumer<String> log) throws IOException {
         if (limit < 2) throw new IllegalArgumentException("a memory bank needs ≥ 2 documents, got limit " + limit);
-        Path file = cache.resolve("memory-bank-" + limit + "-seed" + seed + "-t" + MAX_TOKENS + ".safetensors");
+        Path file = cache.resolve("memory-bank-mixed-" + limit + "-seed" + seed + "-t" + MAX_TOKENS + ".safetensors");
         List<Document> documents = documents(data, limit, seed);
         List<String> sources = documents.stream().map(Document::source).toList();
         if (Files.isRegularFile(file)) {
@@ -86,6 +86,7 @@ public record MemoryBank(List<String> sources, Tensor vectors) {
         int fromSotu = Math.min(passages.size(), limit / 2), fromMail = Math.min(mails.size(), limit - fromSotu);
         List<Document> out = new ArrayList<>(passages.subList(0, fromSotu));
         out.addAll(mails.subList(0, fromMail));
+        Collections.shuffle(out, random);
         return out;
     }
 }
