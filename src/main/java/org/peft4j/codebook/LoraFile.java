@@ -115,6 +115,8 @@ public record LoraFile(ObjectNode configJson, AdapterConfig config, Map<String, 
         });
         tensors.putAll(extraTensors);
         byte[] config = JSON.writeValueAsBytes(JSON.treeToValue(json, Object.class));
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
         AtomicFiles.writeDirectory(dir, staging -> {
             Files.write(staging.resolve(PeftAdapterFormat.CONFIG_NAME), config);
             try (OutputStream out = Files.newOutputStream(staging.resolve(PeftAdapterFormat.WEIGHTS_NAME))) {

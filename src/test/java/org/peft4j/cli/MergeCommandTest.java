@@ -46,10 +46,10 @@ class MergeCommandTest {
         PeftModel one = saved(tmp.resolve("one"), 3), two = saved(tmp.resolve("two"), 11);
         StringWriter err = new StringWriter();
         int exit = run(err, "merge", "--method", "cat", "--adapters", tmp.resolve("one") + "," + tmp.resolve("two"),
-                "--out", tmp.resolve("merged").toString(), "--head-from", "2");
+                "--out", tmp.resolve("nested").resolve("merged").toString(), "--head-from", "2");
         assertEquals(0, exit, err.toString());
         PeftModel merged = new PeftModel(TinyModels.bertClassifier(0f, 1));
-        var set = PeftAdapterFormat.load(tmp.resolve("merged"), merged, "m");
+        var set = PeftAdapterFormat.load(tmp.resolve("nested").resolve("merged"), merged, "m"); // a missing parent is created
         assertEquals(4, set.config().r());
         set.byModule().forEach((module, adapter) -> {
             Tensor w = ((DenseWeight) merged.linears().get(module).weight()).dense();
