@@ -93,7 +93,7 @@ final class MergeCommand implements Callable<Integer> {
                 + "and value of all-MiniLM-L6-v2 + new head, " + budget.steps() + " steps of batch " + budget.batchSize() + ", lr "
                 + budget.lr() + ", " + budget.maxLength() + " tokens, " + budget.limit() + " examples per split part. The merged LoRA "
                 + "is evaluated on each task with that task's own head.\n\nCommand: `scripts/peft4j merge --benchmark --steps " + budget.steps()
-                + "`\n\n" + table;
+                + " --examples " + budget.limit() + " --max-length " + budget.maxLength() + "`\n\n" + table;
         AtomicFiles.write(markdown, o -> o.write(doc.getBytes(StandardCharsets.UTF_8)));
         System.out.println("table written to " + markdown);
         return 0;
