@@ -54,6 +54,17 @@ public final class AdapterBenchmarks {
         return r;
     }
 
+    /** The benchmarks train into {@code out}; a folder left by an earlier run is refused before anything loads. */
+    static void requireFresh(Path out) throws IOException {
+        if (java.nio.file.Files.isDirectory(out)) {
+            try (var entries = java.nio.file.Files.list(out)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException("output folder " + out + " already holds a run; choose another -o or remove it");
+                }
+            }
+        }
+    }
+
     /** The same modules with A = B = 0: the head alone decides. */
     static Map<String, LoraFile.Factors> zeroed(Map<String, LoraFile.Factors> modules) {
         Map<String, LoraFile.Factors> out = new java.util.LinkedHashMap<>();
@@ -65,6 +76,7 @@ public final class AdapterBenchmarks {
     /** The compression table: the original LoRA, then each (sub-vector length, K) pair. */
     public static List<Row> compression(Ops ops, PretrainedBert bert, Budget b, List<Integer> sizes, List<Integer> subvectors, Path out,
                                         Consumer<String> log) throws IOException {
+        requireFresh(out);
         TextClassificationData data = spam(bert, b);
         FinetuneExperiment.Report trained = train(bert, data, b, List.of("query", "value"), out.resolve("lora"), log);
         TaskEvaluation eval = new TaskEvaluation(bert, data, b.seed());
@@ -92,6 +104,7 @@ public final class AdapterBenchmarks {
 
     /** The merging table: each task's own LoRA, then linear, cat and LoRA-LEGO merges, evaluated on both tasks. */
     public static List<Row> merging(Ops ops, PretrainedBert bert, Budget b, Path out, Consumer<String> log) throws IOException {
+        requireFresh(out);
         List<TextClassificationData> tasks = List.of(spam(bert, b), sotuEras(bert, b));
         List<FinetuneExperiment.Report> trained = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
