@@ -191,4 +191,14 @@ public interface Ops {
 
     /** {@code values[k] = dense[indices[k]]} for every k, over the flat row-major view of {@code dense}. */
     void sparseGather(Tensor dense, IntTensor indices, Tensor values);
+
+    // ---- vector quantisation -------------------------------------------------------------------
+
+    /**
+     * Nearest codebook row for every row of {@code x [N, D]}, {@code codebook [K, D]}:
+     * {@code distances[i, k] = max(0, ‖x_i‖² − 2·x_i·c_kᵀ + ‖c_k‖²)} (the cross term as one GEMM),
+     * {@code codes[i] = argmin_k distances[i, k]} (the lowest k on ties). {@code distances [N, K]}
+     * and {@code codes [N]} are written.
+     */
+    void nearestCode(Tensor x, Tensor codebook, Tensor distances, IntTensor codes);
 }

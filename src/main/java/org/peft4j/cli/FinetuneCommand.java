@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.peft4j.experiment.AdapterPresets;
 import org.peft4j.experiment.FinetuneExperiment;
 import org.peft4j.io.AtomicFiles;
 import picocli.CommandLine.Command;
@@ -24,6 +25,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = {"-r", "--rank"}) int rank = DEFAULTS.rank();
     @Option(names = "--alpha") float alpha = DEFAULTS.alpha();
     @Option(names = "--targets", split = ",", description = "target_modules, comma-separated.") List<String> targets = DEFAULTS.targets();
+    @Option(names = "--preset", description = "A named setup that sets --method and --targets: kv-lora (LoRA on key and value only).") String preset;
     @Option(names = "--steps") long steps = DEFAULTS.steps();
     @Option(names = "--batch-size") int batchSize = DEFAULTS.batchSize();
     @Option(names = "--lr") double lr = DEFAULTS.lr();
@@ -43,6 +45,11 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (preset != null) {
+            AdapterPresets.Preset p = AdapterPresets.get(preset);
+            method = p.method();
+            targets = p.targets();
+        }
         FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(method, rank, alpha, targets, Map.of(), steps, batchSize, lr,
                 DEFAULTS.warmupFraction(), seed, threads, backend, output, evalEvery, maxLength, limit, DEFAULTS.validationLimit(),
                 optimizer, alloraEta);

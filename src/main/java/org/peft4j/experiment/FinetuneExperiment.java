@@ -81,7 +81,14 @@ public final class FinetuneExperiment {
         PretrainedBert bert = PretrainedBert.miniLm();
         TextClassificationData data = TextClassificationData.spamAssassin(DataDirectory.resolve(),
                 bert.tokenizer().withMaxLength(s.maxLength()), s.seed(), s.mailLimit());
-        log.accept(String.format("SpamAssassin: %d train / %d validation / %d test mails, max %d tokens",
+        return run(s, bert, data, resume, log);
+    }
+
+    /** The same run on another classification task, tokenised for {@code bert} with at most {@code s.maxLength()} tokens. */
+    public static Report run(Settings s, PretrainedBert bert, TextClassificationData data, boolean resume, Consumer<String> log)
+            throws IOException {
+        AdapterMethods.get(s.method());
+        log.accept(String.format("%s: %d train / %d validation / %d test examples, max %d tokens", data.name(),
                 data.train().size(), data.validation().size(), data.test().size(), s.maxLength()));
         SequenceClassifier classifier = new SequenceClassifier(bert.encoder(s.seed(), false), data.classes().size(), s.seed());
         PeftModel model = new PeftModel(classifier);

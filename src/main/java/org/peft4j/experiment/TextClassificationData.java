@@ -5,7 +5,10 @@ import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.peft4j.data.DataDirectory;
 import org.peft4j.data.Email;
+import org.peft4j.data.Sotu;
+import org.peft4j.data.SotuPassages;
 import org.peft4j.data.SpamAssassin;
+import org.peft4j.data.Speech;
 import org.peft4j.data.Split;
 import org.peft4j.text.WordPieceTokenizer;
 import org.peft4j.train.ClassificationBatches.Example;
@@ -34,6 +37,29 @@ public record TextClassificationData(String name, List<String> classes, List<Exa
         Split<Email> split = SpamAssassin.split(SpamAssassin.load(directory), seed);
         return tokenize("SpamAssassin", List.of("ham", "spam"), limit > 0 ? split.limit(limit) : split, Email::text, Email::label,
                 tokenizer);
+    }
+
+    /**
+     * State of the Union passages ({@link SotuPassages}, {@code words}+ words) labelled by era:
+     * 0 = speech before {@code pivotYear}, 1 = from it on. Whole speeches go to one part (80/10/10,
+     * stratified by era), so no speech is split between train and test. {@code limit > 0} keeps at
+     * most that many passages of each part, a seeded sample.
+     */
+    public static TextClassificationData sotuEras(DataDirectory directory, WordPieceTokenizer tokenizer, int pivotYear, int words,
+                                                  long seed, int limit) {
+        if (limit < 0) throw new IllegalArgumentException("limit must be ≥ 0 (0 = every passage), got " + limit);
+        ToIntFunction<Speech> era = speech -> speech.year() < pivotYear ? 0 : 1;
+        Split<Speech> speeches = Split.stratified(Sotu.load(directory), era, 0.1, 0.1, seed);
+        Function<List<Speech>, List<SotuPassages.Passage>> passages = part -> {
+            List<SotuPassages.Passage> out = new java.util.ArrayList<>();
+            for (Speech speech : part) out.addAll(SotuPassages.of(speech, words));
+            java.util.Collections.shuffle(out, new java.util.Random(seed));
+            return out;
+        };
+        Split<SotuPassages.Passage> split = new Split<>(passages.apply(speeches.train()), passages.apply(speeches.validation()),
+                passages.apply(speeches.test()));
+        return tokenize("SOTU era", List.of("before " + pivotYear, pivotYear + " on"), limit > 0 ? split.limit(limit) : split,
+                SotuPassages.Passage::text, p -> p.year() < pivotYear ? 0 : 1, tokenizer);
     }
 
     /** Tokenises every part of {@code split}. */

@@ -128,4 +128,9 @@ public class JvmBackend implements Backend {
 
     @Override public void sparseScatterAdd(Tensor values, IntTensor indices, Tensor dense) { SparseEntries.scatterAdd(values, indices, dense); }
     @Override public void sparseGather(Tensor dense, IntTensor indices, Tensor values) { SparseEntries.gather(pool, dense, indices, values); }
+
+    @Override
+    public void nearestCode(Tensor x, Tensor codebook, Tensor distances, IntTensor codes) {
+        CodeAssignment.nearest(pool, x, codebook, distances, codes);
+    }
 }
