@@ -1,9 +1,8 @@
 package org.peft4j.backend.jvm;
 
+import org.peft4j.backend.NearestCode;
 import org.peft4j.backend.Transpose;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.ShapeException;
-import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -14,15 +13,8 @@ final class CodeAssignment {
     private CodeAssignment() {}
 
     static void nearest(Parallel pool, Tensor x, Tensor codebook, Tensor distances, IntTensor codes) {
-        String op = "nearestCode";
+        NearestCode.check(x, codebook, distances, codes);
         int n = x.rows(), d = x.cols(), k = codebook.rows();
-        if (codebook.cols() != d) {
-            throw new ShapeException(op + ": codebook rows have " + codebook.cols() + " values but x rows have " + d
-                    + " (" + Shapes.describe(codebook) + " vs " + Shapes.describe(x) + ")");
-        }
-        if (k < 1) throw new ShapeException(op + ": the codebook " + Shapes.describe(codebook) + " has no rows");
-        Shapes.require(op, "distances", distances, n, k);
-        if (codes.size() != n) throw new ShapeException(op + ": codes " + codes + " must hold one code per row of x (" + n + ")");
         Gemm.gemm(pool, Transpose.N, Transpose.T, -2f, x.asMatrix(), codebook.asMatrix(), 0f, distances);
         float[] xd = x.data(), cd = codebook.data(), dd = distances.data();
         int xo = x.offset(), co = codebook.offset(), dOff = distances.offset();

@@ -59,7 +59,9 @@ final class DeviceCall implements AutoCloseable {
         TornadoExecutionResult result = plan.execute();
         for (int i = 0; i < tensors.length; i++) {
             Operand o = operands.get(i);
-            if (o.use() != Use.READ && tensors[i] instanceof Tensor t) System.arraycopy(o.staging(), 0, t.data(), t.offset(), t.size());
+            if (o.use() == Use.READ) continue;
+            if (tensors[i] instanceof Tensor t) System.arraycopy(o.staging(), 0, t.data(), t.offset(), t.size());
+            else System.arraycopy(o.staging(), 0, ((IntTensor) tensors[i]).data(), 0, ((IntTensor) tensors[i]).size());
         }
         return result;
     }
@@ -90,8 +92,8 @@ final class DeviceCall implements AutoCloseable {
             return register(new float[like.size()], use);
         }
 
-        int[] operand(IntTensor like) {
-            return register(new int[like.size()], Use.READ);
+        int[] operand(IntTensor like, Use use) {
+            return register(new int[like.size()], use);
         }
 
         /** An array only the device uses (partial sums ...): allocated with the first run, never copied back. */

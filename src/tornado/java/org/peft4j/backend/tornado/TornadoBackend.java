@@ -8,6 +8,7 @@ import java.util.WeakHashMap;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.DeviceTime;
 import org.peft4j.backend.GemmShape;
+import org.peft4j.backend.NearestCode;
 import org.peft4j.backend.SparseIndices;
 import org.peft4j.backend.Transpose;
 import org.peft4j.backend.jvm.JvmBackend;
@@ -27,7 +28,8 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
  * {@link org.peft4j.backend.Ops} on a TornadoVM device (OpenCL or PTX). These run as Java kernels
  * that TornadoVM compiles at first use: matrix products (plain, batched, the fused LoRA forward
  * and backward), softmax and attention softmax, layer norm, GELU, AdamW, the sum of squares
- * behind gradient clipping, and the sparse scatter-add and gather of SLTrain weights. Every other operation runs on the host, in the JVM backend this
+ * behind gradient clipping, the sparse scatter-add and gather of SLTrain weights, and the
+ * nearest-code assignment of vector quantisation. Every other operation runs on the host, in the JVM backend this
  * class extends. Each device call copies its operands in and its results back (see
  * {@link DeviceCall}), so callers may read and write tensors between calls as on the JVM
  * backend; calls at the same shapes share one compiled kernel.
@@ -189,7 +191,7 @@ public final class TornadoBackend extends JvmBackend {
         int hasMask = keyMask == null ? 0 : 1, isCausal = causal ? 1 : 0;
         DeviceCall call = calls.get("attentionSoftmax", build -> {
             float[] sd = build.operand(s, DeviceCall.Use.READ);
-            int[] md = build.operand(mask);
+            int[] md = build.operand(mask, DeviceCall.Use.READ);
             float[] pd = build.operand(p, DeviceCall.Use.WRITE);
             float[] scalar = build.scalars(1);
             return build.task("t0", g -> g.task("t0", RowKernels::attentionSoftmax, sd, md, pd, scalar, batch, heads, seq,
@@ -291,7 +293,7 @@ public final class TornadoBackend extends JvmBackend {
         int count = indices.size();
         DeviceCall call = calls.get("sparseScatterAdd", build -> {
             float[] vd = build.operand(values, DeviceCall.Use.READ);
-            int[] id = build.operand(indices);
+            int[] id = build.operand(indices, DeviceCall.Use.READ);
             float[] dd = build.operand(dense, DeviceCall.Use.UPDATE);
             return build.task("t0", g -> g.task("t0", SparseKernels::scatterAdd, vd, id, dd, count), null).build();
         }, count, dense.size());
@@ -304,11 +306,32 @@ public final class TornadoBackend extends JvmBackend {
         int count = indices.size();
         DeviceCall call = calls.get("sparseGather", build -> {
             float[] dd = build.operand(dense, DeviceCall.Use.READ);
-            int[] id = build.operand(indices);
+            int[] id = build.operand(indices, DeviceCall.Use.READ);
             float[] vd = build.operand(values, DeviceCall.Use.WRITE);
             return build.task("t0", g -> g.task("t0", SparseKernels::gather, dd, id, vd, count), null).build();
         }, count, dense.size());
         run(call, NO_SCALARS, dense, indices, values);
+    }
+
+    // ---- vector quantisation -------------------------------------------------------------
+
+    /** The cross term {@code −2·x·Cᵀ} by the GEMM kernel, then one work-item per row adds the norms and takes the argmin. */
+    @Override
+    public void nearestCode(Tensor x, Tensor codebook, Tensor distances, IntTensor codes) {
+        NearestCode.check(x, codebook, distances, codes);
+        int n = x.rows(), d = x.cols(), k = codebook.rows();
+        GemmShape cross = new GemmShape(1, n, k, d);
+        DeviceCall call = calls.get("nearestCode", build -> {
+            float[] xd = build.operand(x, DeviceCall.Use.READ), cd = build.operand(codebook, DeviceCall.Use.READ);
+            float[] dd = build.operand(distances, DeviceCall.Use.WRITE);
+            int[] codesOut = build.operand(codes, DeviceCall.Use.WRITE);
+            float[] norms = build.scratch(k);
+            build.task("norms", g -> g.task("norms", CodebookKernels::rowSquares, cd, norms, k, d), null);
+            gemmTask(build, "cross", Transpose.N, Transpose.T, cross, xd, cd, dd);
+            return build.task("assign", g -> g.task("assign", CodebookKernels::assign, xd, dd, norms, codesOut, n, k, d), null)
+                    .build();
+        }, n, k, d);
+        run(call, new float[][] {{-2f, 0f}}, x, codebook, distances, codes);
     }
 
     // ---- reductions --------------------------------------------------------------------

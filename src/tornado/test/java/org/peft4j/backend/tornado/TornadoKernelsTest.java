@@ -165,6 +165,23 @@ class TornadoKernelsTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"1,1,1", "7,3,5", "517,65,33", "100,256,384"})
+    void nearestCodeMatchesTheJvm(int n, int k, int d) {
+        Tensor x = random(111 + n, n, d), codebook = random(112 + k, k, d);
+        Tensor distJ = Tensor.zeros(n, k), distT = Tensor.zeros(n, k).fill(Float.NaN);
+        IntTensor codesJ = IntTensor.zeros(n), codesT = IntTensor.zeros(n);
+        jvm.nearestCode(x, codebook, distJ, codesJ);
+        tornado.nearestCode(x, codebook, distT, codesT);
+        assertAllClose(distJ.toArray(), distT.toArray(), 1e-4, 1e-4 * d, "distances");
+        for (int i = 0; i < n; i++) {
+            int a = codesJ.data()[i], b = codesT.data()[i];
+            if (a != b) {  // only a near-tie may differ: then both distances agree to rounding
+                assertEquals(distJ.get(i, a), distJ.get(i, b), 1e-4 * d, "row " + i + ": codes " + a + " vs " + b + " are not a tie");
+            }
+        }
+    }
+
+    @ParameterizedTest
     @CsvSource({"1", "255", "256", "16461", "100003"})
     void sumOfSquaresInTwoPassesMatchesTheJvm(int size) {
         Tensor x = GuardedViews.offsetCopy(random(81 + size, size), 5, 3);
