@@ -7,8 +7,8 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import org.peft4j.backend.AttentionScores;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.ShapeException;
 import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
@@ -64,13 +64,8 @@ final class Softmax {
 
     /** See {@link org.peft4j.backend.Ops#attentionSoftmax}; {@code p} may alias {@code s}. */
     static void attention(Parallel pool, Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
-        Shapes.check(s.rank() == 4 && s.dim(2) == s.dim(3), "attentionSoftmax", "scores must be [B, H, S, S]", s, p);
-        Shapes.requireSameSize("attentionSoftmax", s, p);
+        AttentionScores.check(s, keyMask, p);
         int batch = s.dim(0), heads = s.dim(1), seq = s.dim(2);
-        if (keyMask != null && (keyMask.shape().length != 2 || keyMask.dim(0) != batch || keyMask.dim(1) != seq)) {
-            throw new ShapeException("attentionSoftmax: key mask " + keyMask + " does not match scores "
-                    + Arrays.toString(s.shape()) + ", expected IntTensor[" + batch + ", " + seq + "]");
-        }
         float[] bias = keyMask == null ? null : paddingBias(keyMask);
         float[] sd = s.data(), pd = p.data();
         int so = s.offset(), po = p.offset();

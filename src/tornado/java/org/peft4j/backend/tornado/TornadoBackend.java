@@ -1,11 +1,11 @@
 package org.peft4j.backend.tornado;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import org.peft4j.backend.AdamW;
+import org.peft4j.backend.AttentionScores;
 import org.peft4j.backend.DeviceTime;
 import org.peft4j.backend.GemmShape;
 import org.peft4j.backend.NearestCode;
@@ -13,7 +13,6 @@ import org.peft4j.backend.SparseIndices;
 import org.peft4j.backend.Transpose;
 import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.ShapeException;
 import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -180,13 +179,8 @@ public final class TornadoBackend extends JvmBackend {
 
     @Override
     public void attentionSoftmax(Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
-        Shapes.check(s.rank() == 4 && s.dim(2) == s.dim(3), "attentionSoftmax", "scores must be [B, H, S, S]", s, p);
-        Shapes.requireSameSize("attentionSoftmax", s, p);
+        AttentionScores.check(s, keyMask, p);
         int batch = s.dim(0), heads = s.dim(1), seq = s.dim(2);
-        if (keyMask != null && (keyMask.shape().length != 2 || keyMask.dim(0) != batch || keyMask.dim(1) != seq)) {
-            throw new ShapeException("attentionSoftmax: key mask " + keyMask + " does not match scores "
-                    + Arrays.toString(s.shape()) + ", expected IntTensor[" + batch + ", " + seq + "]");
-        }
         IntTensor mask = keyMask == null ? IntTensor.zeros(1) : keyMask;
         int hasMask = keyMask == null ? 0 : 1, isCausal = causal ? 1 : 0;
         DeviceCall call = calls.get("attentionSoftmax", build -> {

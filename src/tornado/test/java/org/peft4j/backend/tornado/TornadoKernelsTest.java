@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.peft4j.testing.AllClose.assertAllClose;
 
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.Ops;
 import org.peft4j.backend.Transpose;
-import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 import org.peft4j.testing.GuardedViews;
@@ -21,22 +18,7 @@ import org.peft4j.testing.GuardedViews;
  * Every device kernel against the JVM backend on fresh random inputs, over sizes that are not
  * multiples of the work-group tile, with operands at non-zero offsets inside larger arrays.
  */
-class TornadoKernelsTest {
-    private static JvmBackend jvm;
-    private static TornadoBackend tornado;
-
-    @BeforeAll
-    static void start() {
-        jvm = new JvmBackend(2);
-        tornado = (TornadoBackend) new TornadoBackendProvider().create(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        tornado.close();
-        jvm.close();
-    }
-
+class TornadoKernelsTest extends BothBackends {
     @ParameterizedTest
     @CsvSource({"N,N,1,1,1", "N,T,17,33,7", "T,N,64,48,40", "T,T,5,130,300", "N,T,33,16,16", "N,N,3,70,129"})
     void gemmMatchesTheJvm(Transpose ta, Transpose tb, int m, int n, int k) {

@@ -7,12 +7,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.peft4j.backend.Backend;
 import org.peft4j.backend.Plan;
-import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.model.PretrainedBert;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.CausalLanguageModel;
@@ -34,29 +31,14 @@ import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Whole training steps, a MiniLM LoRA fine-tune and an SLTrain GPT decoder (recorded plan:
- * zero gradients, forward, loss, backward; then
- * gradient clipping and AdamW) on TornadoVM against the same steps on the JVM backend: losses
+ * Whole training steps, a MiniLM LoRA fine-tune and an SLTrain GPT decoder (recorded plan: zero
+ * gradients, forward, loss, backward; then gradient clipping and AdamW), on TornadoVM against the
+ * same steps on the JVM backend: losses
  * within 1e-4 relative, gradients within 2e-3 relative + 1e-5, and parameters after three AdamW
  * steps within 1e-4 (see below).
  */
-class TornadoTrainingStepTest {
+class TornadoTrainingStepTest extends BothBackends {
     private static final TargetModules QV = TargetModules.of("query", "value");
-    private static JvmBackend jvm;
-    private static TornadoBackend tornado;
-
-    @BeforeAll
-    static void start() {
-        jvm = new JvmBackend(2);
-        tornado = (TornadoBackend) new TornadoBackendProvider().create(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        tornado.close();
-        jvm.close();
-    }
-
     @Test
     void miniLmLoraStepsMatchTheJvm() throws IOException {
         PretrainedBert bert = PretrainedBert.miniLm();
