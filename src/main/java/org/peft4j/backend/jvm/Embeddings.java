@@ -2,9 +2,8 @@ package org.peft4j.backend.jvm;
 
 import static org.peft4j.backend.jvm.VectorMath.LANES;
 
-import java.util.Arrays;
+import org.peft4j.backend.EmbeddingIds;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.ShapeException;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -19,7 +18,7 @@ final class Embeddings {
     static void gather(Parallel pool, Tensor table, IntTensor ids, Tensor out) {
         String op = "embeddingGather";
         int d = table.cols();
-        check(op, table, ids, out);
+        EmbeddingIds.check(op, table, ids, out);
         int[] id = ids.data();
         float[] td = table.data(), od = out.data();
         int to = table.offset(), oo = out.offset();
@@ -32,7 +31,7 @@ final class Embeddings {
     static void scatterAdd(Parallel pool, Tensor dout, IntTensor ids, Tensor dtable) {
         String op = "embeddingScatterAdd";
         int d = dtable.cols();
-        check(op, dtable, ids, dout);
+        EmbeddingIds.check(op, dtable, ids, dout);
         int[] id = ids.data();
         float[] gd = dout.data(), td = dtable.data();
         int go = dout.offset(), to = dtable.offset();
@@ -41,20 +40,5 @@ final class Embeddings {
             int c0 = first * LANES, width = Math.min(d, last * LANES) - c0;
             for (int i = 0; i < id.length; i++) Rows.addInto(gd, go + i * d + c0, td, to + id[i] * d + c0, width);
         });
-    }
-
-    private static void check(String op, Tensor table, IntTensor ids, Tensor rows) {
-        int d = table.cols(), vocab = table.rows();
-        if (rows.size() != (long) ids.size() * d) {
-            throw new ShapeException(op + ": " + ids.size() + " ids " + ids + " of width " + d + " need "
-                    + (long) ids.size() * d + " values, got " + Arrays.toString(rows.shape()));
-        }
-        int[] id = ids.data();
-        for (int i = 0; i < id.length; i++) {
-            if (id[i] < 0 || id[i] >= vocab) {
-                throw new IndexOutOfBoundsException(op + ": id " + id[i] + " at position " + i
-                        + " is outside the table's " + vocab + " rows " + Arrays.toString(table.shape()));
-            }
-        }
     }
 }

@@ -3,7 +3,7 @@ package org.peft4j.backend.tornado;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 
-/** Element-wise kernels for TornadoVM: GELU (erf form) forward and backward, and the AdamW update. */
+/** Element-wise kernels for TornadoVM: GELU (erf form) forward and backward, axpy, and the AdamW update. */
 public final class ElementKernels {
     private static final float INV_SQRT2 = 0.70710678f;
     private static final float INV_SQRT_2PI = 0.39894228f;
@@ -25,6 +25,11 @@ public final class ElementKernels {
             float pdf = TornadoMath.exp(-0.5f * v * v) * INV_SQRT_2PI;
             dx[i] = dy[i] * (normalCdf(v) + v * pdf);
         }
+    }
+
+    /** {@code y += α·x}, α = {@code alpha[0]}. */
+    public static void axpy(float[] x, float[] y, float[] alpha, int size) {
+        for (@Parallel int i = 0; i < size; i++) y[i] += alpha[0] * x[i];
     }
 
     /**

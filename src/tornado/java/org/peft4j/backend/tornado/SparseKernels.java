@@ -3,10 +3,12 @@ package org.peft4j.backend.tornado;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
- * The sparse part of SLTrain-style weights on TornadoVM: values at flat indices of a dense matrix.
+ * Scatter and gather on TornadoVM: the sparse part of SLTrain-style weights (values at flat
+ * indices of a dense matrix) and the gradient of a table lookup (embeddings, codebooks).
  * <pre>
- *   scatter-add:  dense[idx[k]] += values[k]     (indices distinct, so no two work-items collide)
- *   gather:       values[k] = dense[idx[k]]
+ *   scatter-add:      dense[idx[k]] += values[k]          (indices distinct: no two work-items collide)
+ *   gather:           values[k] = dense[idx[k]]
+ *   row scatter-add:  table[ids[t], j] += rows[t, j]       (one work-item per column j, tokens in order)
  * </pre>
  */
 public final class SparseKernels {
@@ -18,5 +20,11 @@ public final class SparseKernels {
 
     public static void gather(float[] dense, int[] indices, float[] values, int count) {
         for (@Parallel int k = 0; k < count; k++) values[k] = dense[indices[k]];
+    }
+
+    public static void rowScatterAdd(float[] rows, int[] ids, float[] table, int tokens, int width) {
+        for (@Parallel int j = 0; j < width; j++) {
+            for (int t = 0; t < tokens; t++) table[ids[t] * width + j] += rows[t * width + j];
+        }
     }
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.AttentionScores;
+import org.peft4j.backend.EmbeddingIds;
 import org.peft4j.backend.DeviceTime;
 import org.peft4j.backend.GemmShape;
 import org.peft4j.backend.NearestCode;
@@ -26,12 +27,12 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
 /**
  * {@link org.peft4j.backend.Ops} on a TornadoVM device (OpenCL or PTX). These run as Java kernels
  * that TornadoVM compiles at first use: matrix products (plain, batched, the fused LoRA forward
- * and backward), softmax and attention softmax, layer norm, GELU, AdamW, the sum of squares
+ * and backward), softmax and attention softmax, layer norm, GELU, axpy, AdamW, the sum of squares
  * behind gradient clipping, the sparse scatter-add and gather of SLTrain weights, and the
- * nearest-code assignment of vector quantisation. Every other operation runs on the host, in the JVM backend this
- * class extends. Each device call copies its operands in and its results back (see
- * {@link DeviceCall}), so callers may read and write tensors between calls as on the JVM
- * backend; calls at the same shapes share one compiled kernel.
+ * nearest-code assignment and table-gradient scatter-add of vector quantisation. Every other
+ * operation runs on the host, in the JVM backend this class extends. Each device call copies its
+ * operands in and its results back (see {@link DeviceCall}), so callers may read and write
+ * tensors between calls as on the JVM backend; calls at the same shapes share one compiled kernel.
  */
 public final class TornadoBackend extends JvmBackend {
     private static final int TILE = GemmKernel.TILE;
@@ -256,6 +257,32 @@ public final class TornadoBackend extends JvmBackend {
             return build.task("t0", g -> g.task("t0", ElementKernels::geluBackward, xd, dyd, dxd, size), null).build();
         }, size);
         run(call, NO_SCALARS, x, dy, dx);
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        Shapes.requireSameSize("axpy", x, y);
+        int size = x.size();
+        DeviceCall call = calls.get("axpy", build -> {
+            float[] xd = build.operand(x, DeviceCall.Use.READ), yd = build.operand(y, DeviceCall.Use.UPDATE);
+            float[] a = build.scalars(1);
+            return build.task("t0", g -> g.task("t0", ElementKernels::axpy, xd, yd, a, size), null).build();
+        }, size);
+        run(call, new float[][] {{alpha}}, x, y);
+    }
+
+    /** One work-item per column, tokens in order: deterministic, and the JVM backend's summation order. */
+    @Override
+    public void embeddingScatterAdd(Tensor dout, IntTensor ids, Tensor dtable) {
+        EmbeddingIds.check("embeddingScatterAdd", dtable, ids, dout);
+        int tokens = ids.size(), width = dtable.cols();
+        DeviceCall call = calls.get("embeddingScatterAdd", build -> {
+            float[] rd = build.operand(dout, DeviceCall.Use.READ);
+            int[] id = build.operand(ids, DeviceCall.Use.READ);
+            float[] td = build.operand(dtable, DeviceCall.Use.UPDATE);
+            return build.task("t0", g -> g.task("t0", SparseKernels::rowScatterAdd, rd, id, td, tokens, width), null).build();
+        }, tokens, dtable.rows(), width);
+        run(call, NO_SCALARS, dout, ids, dtable);
     }
 
     @Override

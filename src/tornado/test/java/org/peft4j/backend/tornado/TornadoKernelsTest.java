@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.Ops;
 import org.peft4j.backend.Transpose;
+import org.peft4j.codebook.VectorQuantizer;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 import org.peft4j.testing.GuardedViews;
@@ -161,6 +162,30 @@ class TornadoKernelsTest extends BothBackends {
                 assertEquals(distJ.get(i, a), distJ.get(i, b), 1e-4 * d, "row " + i + ": codes " + a + " vs " + b + " are not a tie");
             }
         }
+    }
+
+    @Test
+    void axpyAndEmbeddingScatterAddMatchTheJvm() {
+        Tensor x = random(121, 1031);
+        both("axpy", 1e-7, random(122, 1031), (ops, y) -> ops.axpy(-0.37f, x, y));
+        int tokens = 53, vocab = 11, width = 19;
+        IntTensor ids = new IntTensor(new java.util.SplittableRandom(9).ints(tokens, 0, vocab).toArray(), new int[] {tokens});
+        Tensor rows = random(123, tokens, width);
+        both("embeddingScatterAdd (repeated ids)", 0, random(124, vocab, width), (ops, table) -> ops.embeddingScatterAdd(rows, ids, table));
+    }
+
+    @Test
+    void vectorQuantizerTrainingStepsMatchTheJvm() {  // assignment, loss, codebook SGD, usage EMA and resets
+        VectorQuantizer.Settings settings = VectorQuantizer.Settings.defaults(16).withSeed(5);
+        VectorQuantizer onJvm = new VectorQuantizer(settings, 24), onTornado = new VectorQuantizer(settings, 24);
+        for (int step = 0; step < 5; step++) {
+            Tensor batch = random(140 + step, 64, 24);
+            float expected = onJvm.trainStep(jvm, batch, onJvm.pass(64), Tensor.zeros(64, 24));
+            float actual = onTornado.trainStep(tornado, batch, onTornado.pass(64), Tensor.zeros(64, 24));
+            assertEquals(expected, actual, 1e-5 * Math.abs(expected), "codebook loss of step " + step);
+        }
+        assertAllClose(onJvm.codebook().toArray(), onTornado.codebook().toArray(), 1e-5, 1e-6, "codebook after five steps");
+        assertEquals(onJvm.resets(), onTornado.resets(), "dead codes re-seeded");
     }
 
     @ParameterizedTest
