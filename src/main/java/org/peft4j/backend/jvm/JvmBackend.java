@@ -125,4 +125,15 @@ public final class JvmBackend implements Backend {
         gemm(Transpose.N, Transpose.N, scale, dy, b, 0f, dh);
         if (dA != null) gemm(Transpose.T, Transpose.N, 1f, dh, x, 1f, dA);
     }
+
+    @Override
+    public void dequantizeRows(IntTensor codes, int bits, Tensor levels, Tensor absmax, int blockSize, int rowFrom, Tensor out) {
+        BlockwiseQuantized.dequantizeRows(pool, codes, bits, levels, absmax, blockSize, rowFrom, out);
+    }
+
+    @Override
+    public void quantizedGemm(Transpose tw, float alpha, Tensor x, IntTensor codes, int bits, Tensor levels, Tensor absmax,
+                              int blockSize, float beta, Tensor y) {
+        BlockwiseQuantized.gemm(pool, tw, alpha, x, codes, bits, levels, absmax, blockSize, beta, y);
+    }
 }
