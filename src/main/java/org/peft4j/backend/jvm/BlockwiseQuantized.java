@@ -51,17 +51,24 @@ final class BlockwiseQuantized {
             return new Layout(codes.data(), bits, table, absmax.data(), absmax.offset(), blockSize, rows, cols);
         }
 
-        /** W[row, c0 .. c0 + count) into {@code dst[at ..]}. */
+        /** W[row, c0 .. c0 + count) into {@code dst[at ..]}: codes shifted out of each word in turn. */
         void decode(int row, int c0, int count, float[] dst, int at) {
             int perWord = 32 / bits, mask = (1 << bits) - 1;
             int e = row * cols + c0, end = e + count;
+            int word = e / perWord, slot = e % perWord;
+            int current = codes[word] >>> (slot * bits);
             while (e < end) {
                 int block = e / blockSize;
                 int stop = Math.min(end, (block + 1) * blockSize);
                 float scale = absmax[absmaxOffset + block];
                 for (; e < stop; e++) {
-                    int code = (codes[e / perWord] >>> ((e % perWord) * bits)) & mask;
-                    dst[at++] = levels[code] * scale;
+                    dst[at++] = levels[current & mask] * scale;
+                    if (++slot < perWord) {
+                        current >>>= bits;
+                    } else {
+                        slot = 0;
+                        current = ++word < codes.length ? codes[word] : 0;
+                    }
                 }
             }
         }
