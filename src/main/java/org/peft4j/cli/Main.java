@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "peft4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Parameter-efficient fine-tuning and low-rank training on the JVM.",
         subcommands = {FinetuneCommand.class, CompareCommand.class, PretrainCommand.class, TrainCommand.class, EmbedCommand.class, ClassifyCommand.class, BenchCommand.class,
+                CompressCommand.class,
                 DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

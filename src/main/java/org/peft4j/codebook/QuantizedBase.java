@@ -1,6 +1,6 @@
 package org.peft4j.codebook;
 
-import org.peft4j.nn.AdaptableModel;
+import java.util.Map;
 import org.peft4j.nn.DenseWeight;
 import org.peft4j.nn.Linear;
 
@@ -16,11 +16,11 @@ public final class QuantizedBase {
         public double compression() { return quantizedBytes == 0 ? 1 : (double) denseBytes / quantizedBytes; }
     }
 
-    /** Quantizes the frozen dense Linear weights of {@code model} in place. */
-    public static Summary quantize(AdaptableModel model, QuantizationFormat format) {
+    /** Quantizes the frozen dense weights among {@code linears} (a model's {@code linears()}) in place. */
+    public static Summary quantize(Map<String, Linear> linears, QuantizationFormat format) {
         int layers = 0;
         long before = 0, after = 0;
-        for (Linear linear : model.linears().values()) {
+        for (Linear linear : linears.values()) {
             if (!(linear.weight() instanceof DenseWeight dense) || dense.weight().trainable()) continue;
             QuantizedWeight q = QuantizedWeight.quantize(dense.weight().name(), dense.dense(), format);
             linear.setWeight(q);

@@ -144,7 +144,7 @@ public final class FinetuneExperiment {
             base.put("linear_weight_bytes", bytes);
             return base;
         }
-        QuantizedBase.Summary q = QuantizedBase.quantize(model, format);
+        QuantizedBase.Summary q = QuantizedBase.quantize(model.linears(), format);
         log.accept(String.format("base quantized to %s: %d Linear weights, %,d → %,d bytes (%.2f×)", lowerName(format), q.layers(),
                 q.denseBytes(), q.quantizedBytes(), q.compression()));
         base.put("format", lowerName(format));

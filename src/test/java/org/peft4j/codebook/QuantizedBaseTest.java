@@ -36,7 +36,7 @@ class QuantizedBaseTest {
     private static PeftModel qlora(QuantizationFormat format, long seed) {
         PeftModel model = AdapterChecks.adapted(AdapterConfig.of("lora", 2, 4, TargetModules.of("query", "value"))
                 .withModulesToSave("classifier").withDropout(0.1f), seed);
-        QuantizedBase.Summary summary = QuantizedBase.quantize(model, format);
+        QuantizedBase.Summary summary = QuantizedBase.quantize(model.linears(), format);
         assertEquals(2 * 6, summary.layers(), "every encoder Linear of the 2-layer BERT, not the trainable head");
         assertInstanceOf(DenseWeight.class, model.linears().get("classifier").weight());
         return model;
@@ -56,7 +56,7 @@ class QuantizedBaseTest {
         PeftModel model = AdapterChecks.adapted(AdapterConfig.of("lora", 2, 4, TargetModules.of("query", "value")).withModulesToSave("classifier"), 5);
         Map<String, Tensor> dense = new LinkedHashMap<>();
         model.linears().forEach((name, l) -> dense.put(name, ((DenseWeight) l.weight()).dense()));
-        QuantizedBase.Summary summary = QuantizedBase.quantize(model, format);
+        QuantizedBase.Summary summary = QuantizedBase.quantize(model.linears(), format);
         long before = 0, after = 0;
         for (var e : model.linears().entrySet()) {
             if (e.getKey().equals("classifier")) continue;
@@ -110,7 +110,7 @@ class QuantizedBaseTest {
     @EnumSource(QuantizationFormat.class)
     void aBaseWithNothingFrozenIsRejected(QuantizationFormat format) {
         var untouched = TinyModels.bertClassifier(0f, 1);
-        var e = assertThrows(IllegalArgumentException.class, () -> QuantizedBase.quantize(untouched, format));
+        var e = assertThrows(IllegalArgumentException.class, () -> QuantizedBase.quantize(untouched.linears(), format));
         assertTrue(e.getMessage().contains("no frozen dense Linear"), e.getMessage());
         assertTrue(untouched.linears().values().stream().map(Linear::weight).allMatch(DenseWeight.class::isInstance));
     }
