@@ -17,6 +17,9 @@ import org.peft4j.tensor.Tensor;
  * <pre>
  *   y  = x·Ŵᵀ        dx = dy·Ŵ        (no weight gradient: the base is frozen)
  * </pre>
+ * Memory held: {@link #storageBytes()} (int8: out·in + 4·out bytes; NF4: out·in/2 + 4·out·in/64), the
+ * format's shared codebook, and on the JVM backend one transient buffer of 64·in floats per worker
+ * thread shared by all layers (96 KiB for in = 384, 384 KiB for in = 1536).
  */
 public final class QuantizedWeight implements WeightParameterization {
     private final String name;
