@@ -201,4 +201,32 @@ public interface Ops {
      * and {@code codes [N]} are written.
      */
     void nearestCode(Tensor x, Tensor codebook, Tensor distances, IntTensor codes);
+
+    // ---- quantized weights ------------------------------------------------------------------
+
+    /**
+     * Rows {@code [rowFrom, rowFrom + out.rows())} of a blockwise-quantized matrix W with
+     * {@code out.cols()} columns, written to {@code out}:
+     * <pre>
+     *   out[i, j] = levels[code(e)] · absmax[e / blockSize],   e = (rowFrom + i)·cols + j
+     *   code(e)   = bits [s, s + bits) of codes[e / (32/bits)], s = (e mod (32/bits))·bits
+     * </pre>
+     * i.e. {@code 32/bits} codes per int32 word, lowest bits first (little-endian: int8 codes are
+     * bytes in order, 4-bit codes are two per byte, low nibble first). {@code bits} divides 32 and is
+     * at most 16; {@code levels} holds {@code 2^bits} values (the codebook: NF4's 16 normal quantiles,
+     * or {@code q/127} for signed int8 codes q).
+     */
+    void dequantizeRows(IntTensor codes, int bits, Tensor levels, Tensor absmax, int blockSize, int rowFrom, Tensor out);
+
+    /**
+     * {@link #gemm} with a blockwise-quantized W [wRows, wCols] (stored as in {@link #dequantizeRows}),
+     * dequantized block by block inside the product, never whole:
+     * <pre>
+     *   tw = T:  y = alpha·x·Wᵀ + beta·y     x [m, wCols], y [m, wRows]   (a Linear's forward)
+     *   tw = N:  y = alpha·x·W  + beta·y     x [m, wRows], y [m, wCols]   (its input gradient)
+     * </pre>
+     * W's shape follows from x and y; {@code beta = 0} ignores y's old values.
+     */
+    void quantizedGemm(Transpose tw, float alpha, Tensor x, IntTensor codes, int bits, Tensor levels, Tensor absmax,
+                       int blockSize, float beta, Tensor y);
 }

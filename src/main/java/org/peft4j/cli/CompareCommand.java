@@ -41,7 +41,7 @@ final class CompareCommand implements Callable<Integer> {
             FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(method, rank, DEFAULTS.alpha(), DEFAULTS.targets(), Map.of(),
                     steps, DEFAULTS.batchSize(), lr, DEFAULTS.warmupFraction(), DEFAULTS.seed(), threads, DEFAULTS.backend(),
                     output.resolve(method), (int) steps, DEFAULTS.maxLength(), limit, DEFAULTS.validationLimit(),
-                    DEFAULTS.optimizer(), DEFAULTS.alloraEta());
+                    DEFAULTS.optimizer(), DEFAULTS.alloraEta(), DEFAULTS.quantize());
             System.err.println("== " + method);
             reports.add(FinetuneExperiment.run(s, false, System.err::println));
         }

@@ -1,5 +1,7 @@
 package org.peft4j.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,7 +15,9 @@ import org.peft4j.codebook.CodebookStore;
 import org.peft4j.codebook.LoraFile;
 import org.peft4j.codebook.BankCompression;
 import org.peft4j.codebook.MemoryBank;
+import org.peft4j.codebook.QuantizationFormat;
 import org.peft4j.data.DataDirectory;
+import org.peft4j.experiment.BaseCompression;
 import org.peft4j.io.AtomicFiles;
 import org.peft4j.model.PretrainedBert;
 import org.peft4j.model.SentenceEncoder;
@@ -21,7 +25,7 @@ import org.peft4j.train.LossCurvePlot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code peft4j compress --mode MODE}: codebook compression of a memory bank or of a trained adapter. */
+/** {@code peft4j compress --mode MODE}: codebook compression of a memory bank, of a trained adapter, or of the base weights. */
 @Command(name = "compress", mixinStandardHelpOptions = true,
         description = {"Codebook compression. Modes:",
                 "  bank     MiniLM embeddings of SOTU passages and SpamAssassin mails stored as codebook indices: bytes,",
@@ -29,11 +33,16 @@ import picocli.CommandLine.Option;
                 "           with and without the dead-code reset (MBC).",
                 "  adapter  k-means over the rows of a LoRA's A and the columns of its B, stored as codebook + indices;",
                 "           with --adapter DIR stores that PEFT LoRA as codebooks + packed indices in --out (K = first",
-                "           --sizes, default 16); without, trains one and tabulates test accuracy against size."})
+                "           --sizes, default 16); without, trains one and tabulates test accuracy against size.",
+                "  base     all-MiniLM-L6-v2 with its Linear weights quantized (--format int8: per-row absmax; nf4: QLoRA's",
+                "           4-bit NormalFloat, blocks of 64), written as safetensors with the scales; prints bytes, |W − Ŵ| and",
+                "           the cosine between fp32 and quantized sentence embeddings of SpamAssassin test mails."})
 final class CompressCommand implements Callable<Integer> {
-    @Option(names = "--mode", required = true, description = "bank or adapter.") String mode;
-    @Option(names = "--limit", description = "bank: documents embedded (half SOTU passages, half mails; ~27/s here, default 1500).")
-    int limit = 1500;
+    @Option(names = "--mode", required = true, description = "bank, adapter or base.") String mode;
+    @Option(names = "--limit", description = {"bank: documents embedded (half SOTU passages, half mails; ~27/s here, default 1500);",
+            "base: SpamAssassin test mails embedded to compare fp32 and quantized embeddings (default 200)."})
+    Integer limit;
+    @Option(names = "--format", description = "base: int8 or nf4 (default: ${DEFAULT-VALUE}).") String format = "nf4";
     @Option(names = "--sizes", split = ",", description = "Codebook sizes K.") List<Integer> sizes;
     @Option(names = "--queries", description = "bank: held-out query documents for recall@10.") int queries = 200;
     @Option(names = "--epochs", description = "bank: online VQ epochs over the bank.") int epochs = 30;
@@ -54,11 +63,13 @@ final class CompressCommand implements Callable<Integer> {
         return switch (mode) {
             case "bank" -> bank();
             case "adapter" -> adapter();
-            default -> throw new IllegalArgumentException("--mode '" + mode + "' is not one of bank, adapter");
+            case "base" -> base();
+            default -> throw new IllegalArgumentException("--mode '" + mode + "' is not one of bank, adapter, base");
         };
     }
 
     private int bank() throws Exception {
+        int limit = this.limit == null ? 1500 : this.limit;
         BankCompression.Settings defaults = BankCompression.Settings.defaults();
         BankCompression.Settings s = new BankCompression.Settings(sizes == null ? defaults.codebookSizes() : sizes, stages,
                 queries, defaults.recallK(), defaults.kmeansIterations(), epochs, defaults.vqBatch(), seed);
@@ -146,6 +157,19 @@ final class CompressCommand implements Callable<Integer> {
             AtomicFiles.write(md, o -> o.write(doc.getBytes(StandardCharsets.UTF_8)));
             System.out.println("table written to " + md);
         }
+        return 0;
+    }
+
+    private int base() throws Exception {
+        int limit = this.limit == null ? 200 : this.limit;
+        if (limit < 1) throw new IllegalArgumentException("--limit must be ≥ 1, got " + limit);
+        BaseCompression.Result r = BaseCompression.run(QuantizationFormat.parse(format), out, limit, threads, seed, System.err::println);
+        System.out.println("| format | Linear bytes fp32 | Linear bytes | ratio | file bytes | live heap saved MiB | max |W−Ŵ| | mean |W−Ŵ| | embedding cosine mean | min |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println(r.tableRow());
+        byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r.asMap());
+        AtomicFiles.write(out.resolve("base-" + r.format() + ".json"), o -> o.write(json));
+        System.out.println("quantized base: " + r.file().toAbsolutePath());
         return 0;
     }
 }

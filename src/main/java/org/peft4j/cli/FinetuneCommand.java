@@ -40,6 +40,8 @@ final class FinetuneCommand implements Callable<Integer> {
     String optimizer = DEFAULTS.optimizer();
     @Option(names = "--allora-eta", description = "ALLoRA's η: gradients of a row θ_i are scaled by 1/√(‖θ_i‖² + 1/η²).")
     double alloraEta = DEFAULTS.alloraEta();
+    @Option(names = "--quantize", description = "Quantize the frozen base Linear weights (QLoRA): none, int8 (per row) or nf4 (blocks of 64).")
+    String quantize = DEFAULTS.quantize();
     @Option(names = "--resume", description = "Continue the run in --output from its newest intact checkpoint.") boolean resume;
     @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
 
@@ -52,11 +54,15 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(method, rank, alpha, targets, Map.of(), steps, batchSize, lr,
                 DEFAULTS.warmupFraction(), seed, threads, backend, output, evalEvery, maxLength, limit, DEFAULTS.validationLimit(),
-                optimizer, alloraEta);
+                optimizer, alloraEta, quantize);
         FinetuneExperiment.Report r = FinetuneExperiment.run(s, resume, System.err::println);
         System.out.printf("test accuracy: %.4f before, %.4f after fine-tuning%n", r.accuracyBefore(), r.accuracyAfter());
         System.out.printf("trainable parameters: %,d of %,d (%.3f%%)%n", r.trainable(), r.total(), 100.0 * r.trainable() / r.total());
         System.out.printf("%.3f s/step, %,.0f tokens/s, peak heap %,d MiB%n", r.secondsPerStep(), r.tokensPerSecond(), r.peakHeapBytes() >> 20);
+        if (r.base().containsKey("linear_weight_bytes_fp32")) {
+            System.out.printf("base Linear weights (%s): %,d bytes, fp32 %,d bytes%n", r.base().get("format"), r.base().get("linear_weight_bytes"),
+                    r.base().get("linear_weight_bytes_fp32"));
+        }
         r.accuracyByRank().forEach((rank, accuracy) -> System.out.printf("  evaluated at rank %d: test accuracy %.4f%n", rank, accuracy));
         byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r.asMap());
         AtomicFiles.write(output.resolve("summary.json"), out -> out.write(json));

@@ -48,7 +48,7 @@ public final class AdapterBenchmarks {
                                                   Consumer<String> log) throws IOException {
         FinetuneExperiment.Settings d = FinetuneExperiment.Settings.defaults();
         FinetuneExperiment.Settings s = new FinetuneExperiment.Settings("lora", d.rank(), d.alpha(), targets, Map.of(), b.steps(),
-                b.batchSize(), b.lr(), d.warmupFraction(), b.seed(), d.threads(), d.backend(), dir, (int) b.steps(), b.maxLength(), b.limit(), 32, d.optimizer(), d.alloraEta());
+                b.batchSize(), b.lr(), d.warmupFraction(), b.seed(), d.threads(), d.backend(), dir, (int) b.steps(), b.maxLength(), b.limit(), 32, d.optimizer(), d.alloraEta(), d.quantize());
         FinetuneExperiment.Report r = FinetuneExperiment.run(s, bert, data, false, log);
         log.accept(String.format("%s LoRA: test accuracy %.4f → %.4f", data.name(), r.accuracyBefore(), r.accuracyAfter()));
         return r;

@@ -31,7 +31,8 @@ import org.peft4j.tensor.Tensor;
  * float32 {@link Tensor}s, integer and BOOL dtypes become {@link IntTensor}s (values must fit
  * int32); F8, F6, F4 and C64 tensors are recognised and validated, but reading one throws
  * {@link SafetensorsFormatException} — leave them out with a name filter. Writing stores float32
- * tensors as F32, F16 or BF16 (rounded to nearest even), laid out like the reference library:
+ * tensors as F32, F16 or BF16 (rounded to nearest even) and int32 tensors as U8, I8, U16, I16 or
+ * I32 (values must fit), laid out like the reference library:
  * by descending dtype alignment, then by name in UTF-8 byte order, header padded to 8 bytes.
  */
 public final class Safetensors {
@@ -91,16 +92,41 @@ public final class Safetensors {
     /** Streams a safetensors file holding each tensor as {@code dtypeOf.apply(name)} to {@code out}. */
     public static void write(OutputStream out, Map<String, Tensor> tensors, Map<String, String> metadata,
                              Function<String, DType> dtypeOf) throws IOException {
-        record Laid(String name, Tensor tensor, DType dtype) {}
-        List<Laid> layout = new ArrayList<>(tensors.size());
-        tensors.forEach((name, tensor) -> layout.add(new Laid(name, tensor, writableDType(name, tensor, dtypeOf))));
+        write(out, tensors, Map.of(), metadata, dtypeOf);
+    }
+
+    /**
+     * Writes float tensors (each as {@code dtypeOf.apply(name)}) and integer tensors (each as its
+     * {@code ints} dtype: U8, I8, U16, I16 or I32; every value must fit it) to {@code file}, atomically.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, IntegerTensor> ints, Map<String, String> metadata,
+                             Function<String, DType> dtypeOf) throws IOException {
+        AtomicFiles.write(file, out -> write(out, tensors, ints, metadata, dtypeOf));
+    }
+
+    /** An int32 tensor to be stored as the narrower integer {@code dtype}. */
+    public record IntegerTensor(IntTensor values, DType dtype) {}
+
+    private static void write(OutputStream out, Map<String, Tensor> tensors, Map<String, IntegerTensor> ints, Map<String, String> metadata,
+                              Function<String, DType> dtypeOf) throws IOException {
+        record Laid(String name, int[] shape, DType dtype, IOConsumer<OutputStream> bytes) {}
+        List<Laid> layout = new ArrayList<>(tensors.size() + ints.size());
+        tensors.forEach((name, tensor) -> {
+            DType dtype = writableDType(name, tensor, dtypeOf);
+            layout.add(new Laid(name, tensor.shape(), dtype, o -> TensorBytes.write(tensor, dtype, o)));
+        });
+        ints.forEach((name, t) -> {
+            if (tensors.containsKey(name)) throw new IllegalArgumentException("tensor \"" + name + "\" is given both as float and as integer");
+            TensorBytes.checkInts(name, t.values(), t.dtype());
+            layout.add(new Laid(name, t.values().shape(), t.dtype(), o -> TensorBytes.writeInts(t.values(), t.dtype(), o)));
+        });
         layout.sort(Comparator.comparing(Laid::dtype, Comparator.reverseOrder())
                 .thenComparing(Laid::name, Safetensors::compareUtf8));
         Map<String, TensorInfo> entries = new LinkedHashMap<>();
         long offset = 0;
         for (Laid t : layout) {
-            long bytes = (long) t.tensor().size() * t.dtype().bits() / 8;
-            List<Long> shape = Arrays.stream(t.tensor().shape()).asLongStream().boxed().toList();
+            long bytes = Arrays.stream(t.shape()).asLongStream().reduce(1, (a, b) -> a * b) * t.dtype().bits() / 8;
+            List<Long> shape = Arrays.stream(t.shape()).asLongStream().boxed().toList();
             entries.put(t.name(), new TensorInfo(t.dtype(), shape, offset, offset + bytes));
             offset += bytes;
         }
@@ -109,7 +135,7 @@ public final class Safetensors {
         out.write(ByteBuffer.allocate(SafetensorsHeader.LENGTH_PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN)
                 .putLong(header.length).array());
         out.write(header);
-        for (Laid t : layout) TensorBytes.write(t.tensor(), t.dtype(), out);
+        for (Laid t : layout) t.bytes().accept(out);
         out.flush();
     }
 

@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.peft4j.tensor.HalfFloats;
+import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -16,6 +17,7 @@ import org.peft4j.tensor.Tensor;
  *   read as float32 : F32 (exact), F16 and BF16 (exact widening), F64 (rounded to nearest)
  *   read as int32   : BOOL (0|1), U8, I8, I16, U16, I32, U32, I64, U64 (values must fit int32)
  *   write from f32  : F32 (exact), F16 and BF16 (round to nearest even, via HalfFloats)
+ *   write from i32  : U8, I8, U16, I16, I32 (values must fit)
  * </pre>
  */
 final class TensorBytes {
@@ -94,6 +96,45 @@ final class TensorBytes {
                 case F16 -> { for (int i = 0; i < n; i++) chunk.putShort(2 * i, HalfFloats.toF16(data[from + i])); }
                 case BF16 -> { for (int i = 0; i < n; i++) chunk.putShort(2 * i, HalfFloats.toBF16(data[from + i])); }
                 default -> throw new IllegalArgumentException(dtype + " is not written from float32");
+            }
+            out.write(chunk.array(), 0, n * width);
+        }
+    }
+
+    /** Rejects a dtype integers are not written as, or a value that does not fit it. */
+    static void checkInts(String name, IntTensor t, DType dtype) {
+        long min, max;
+        switch (dtype) {
+            case U8 -> { min = 0; max = 0xFF; }
+            case I8 -> { min = Byte.MIN_VALUE; max = Byte.MAX_VALUE; }
+            case U16 -> { min = 0; max = 0xFFFF; }
+            case I16 -> { min = Short.MIN_VALUE; max = Short.MAX_VALUE; }
+            case I32 -> { min = Integer.MIN_VALUE; max = Integer.MAX_VALUE; }
+            default -> throw new IllegalArgumentException("tensor \"" + name + "\": integers are written as U8, I8, U16, I16 or I32, not " + dtype);
+        }
+        int[] v = t.data();
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < min || v[i] > max) {
+                throw new IllegalArgumentException("tensor \"" + name + "\": value " + v[i] + " at index " + i + " does not fit " + dtype);
+            }
+        }
+    }
+
+    /** Writes the values of {@code t} as little-endian {@code dtype} (checked by {@link #checkInts}). */
+    static void writeInts(IntTensor t, DType dtype, OutputStream out) throws IOException {
+        int width = dtype.bits() / 8;
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(LE);
+        int perChunk = CHUNK_BYTES / width;
+        int[] data = t.data();
+        for (int start = 0; start < data.length; start += perChunk) {
+            int n = Math.min(perChunk, data.length - start);
+            for (int i = 0; i < n; i++) {
+                int v = data[start + i];
+                switch (width) {
+                    case 1 -> chunk.put(i, (byte) v);
+                    case 2 -> chunk.putShort(2 * i, (short) v);
+                    default -> chunk.putInt(4 * i, v);
+                }
             }
             out.write(chunk.array(), 0, n * width);
         }

@@ -9,12 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.peft4j.backend.Ops;
+import org.peft4j.codebook.QuantizedWeight;
+import org.peft4j.codebook.RequantizedMerge;
 import org.peft4j.nn.AdaptableModel;
 import org.peft4j.nn.DenseWeight;
 import org.peft4j.nn.DropoutSites;
 import org.peft4j.nn.Linear;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
+import org.peft4j.nn.WeightParameterization;
 import org.peft4j.tensor.Tensor;
 import org.peft4j.train.StepListener;
 
@@ -48,6 +51,7 @@ public final class PeftModel implements AdaptableModel, StepListener {
     private final AdaptableModel base;
     private final Map<String, AdapterSet> adapters = new LinkedHashMap<>();
     private final Map<String, Map<String, Tensor>> mergedDeltas = new HashMap<>();
+    private final Map<String, Map<String, WeightParameterization>> replacedWeights = new HashMap<>();
     private String active;
     private boolean enabled = true;
 
@@ -112,34 +116,62 @@ public final class PeftModel implements AdaptableModel, StepListener {
         install();
     }
 
-    /** {@code W ← W + ΔW} for the active adapter, which then no longer runs separately. */
+    /** {@code W ← W + ΔW} for the active adapter; a quantized base is refused (see {@link #merge(boolean)}). */
     public void merge() {
+        merge(false);
+    }
+
+    /**
+     * {@code W ← W + ΔW} for the active adapter, which then no longer runs separately. A quantized
+     * base weight ({@link QuantizedWeight}) can only become {@code Q(Ŵ + ΔW)}, which rounds part of ΔW
+     * away: without {@code requantize} that throws {@link QuantizedMergeException} with the rounding
+     * error it would add (keep the adapter separate instead); with it the weight is re-quantized,
+     * and {@link #unmerge} restores the original codes exactly.
+     */
+    public void merge(boolean requantize) {
         AdapterSet set = adapters.get(requireActive());
         if (mergedDeltas.containsKey(set.name())) throw new IllegalStateException("adapter '" + set.name() + "' is merged already");
         Map<String, Tensor> deltas = new LinkedHashMap<>();
+        Map<String, RequantizedMerge> requantized = new LinkedHashMap<>();
         set.byModule().forEach((module, adapter) -> {
-            Tensor w = denseWeight(module);
-            Tensor delta = adapter.deltaWeight(w);
+            QuantizedWeight quantized = base.linears().get(module).weight() instanceof QuantizedWeight q ? q : null;
+            Tensor delta = adapter.deltaWeight(quantized != null ? quantized.dense() : denseWeight(module));
             if (delta == null) throw new UnsupportedOperationException(set.method().name() + " cannot be merged into a weight (" + module + ")");
-            deltas.put(module, delta);
+            if (quantized != null) requantized.put(module, RequantizedMerge.of(quantized, delta));
+            else deltas.put(module, delta);
         });
+        if (!requantize && !requantized.isEmpty()) throw new QuantizedMergeException(set.name(), requantized);
         deltas.forEach((module, delta) -> addInPlace(denseWeight(module), delta, 1f));
+        Map<String, WeightParameterization> originals = new LinkedHashMap<>();
+        requantized.forEach((module, r) -> {
+            Linear linear = base.linears().get(module);
+            originals.put(module, linear.weight());
+            linear.setWeight(r.merged());
+        });
         mergedDeltas.put(set.name(), deltas);
+        replacedWeights.put(set.name(), originals);
         install();
     }
 
-    /** Undoes {@link #merge}: the base weights return to their values up to float32 rounding. */
+    /** Undoes {@link #merge}: dense base weights return to their values up to float32 rounding, re-quantized ones exactly. */
     public void unmerge() {
         Map<String, Tensor> deltas = mergedDeltas.remove(requireActive());
         if (deltas == null) throw new IllegalStateException("adapter '" + active + "' is not merged");
         deltas.forEach((module, delta) -> addInPlace(denseWeight(module), delta, -1f));
+        replacedWeights.remove(active).forEach((module, original) -> base.linears().get(module).setWeight(original));
         install();
     }
 
-    /** Merges the active adapter and removes every adapter: the plain base model remains. */
+    /** Merges the active adapter and removes every adapter: the plain base model remains (a quantized base is refused). */
     public AdaptableModel mergeAndUnload() {
-        if (!mergedDeltas.containsKey(requireActive())) merge();
+        return mergeAndUnload(false);
+    }
+
+    /** {@link #mergeAndUnload()}, re-quantizing a quantized base when {@code requantize} (see {@link #merge(boolean)}). */
+    public AdaptableModel mergeAndUnload(boolean requantize) {
+        if (!mergedDeltas.containsKey(requireActive())) merge(requantize);
         mergedDeltas.clear();
+        replacedWeights.clear();
         adapters.clear();
         active = null;
         install();

@@ -133,4 +133,15 @@ public class JvmBackend implements Backend {
     public void nearestCode(Tensor x, Tensor codebook, Tensor distances, IntTensor codes) {
         CodeAssignment.nearest(pool, x, codebook, distances, codes);
     }
+
+    @Override
+    public void dequantizeRows(IntTensor codes, int bits, Tensor levels, Tensor absmax, int blockSize, int rowFrom, Tensor out) {
+        BlockwiseQuantized.dequantizeRows(pool, codes, bits, levels, absmax, blockSize, rowFrom, out);
+    }
+
+    @Override
+    public void quantizedGemm(Transpose tw, float alpha, Tensor x, IntTensor codes, int bits, Tensor levels, Tensor absmax,
+                              int blockSize, float beta, Tensor y) {
+        BlockwiseQuantized.gemm(pool, tw, alpha, x, codes, bits, levels, absmax, blockSize, beta, y);
+    }
 }
