@@ -54,16 +54,25 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
 
     /** Reads {@code file} merged over the defaults and then over {@code overrides}. */
     public static ExperimentSpec load(Path file, Map<String, Object> overrides) throws IOException {
-        JsonNode user;
+        String json;
         try {
-            user = JSON.readTree(Files.readString(file));
+            json = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("experiment config " + file + " does not exist");
+        }
+        return parse(json, file.toString(), overrides);
+    }
+
+    /** The experiment in {@code json} merged over the defaults and then over {@code overrides}; {@code file} names it in errors. */
+    public static ExperimentSpec parse(String json, String file, Map<String, Object> overrides) {
+        JsonNode user;
+        try {
+            user = JSON.readTree(json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("experiment config " + file + " is not valid JSON: " + e.getOriginalMessage());
         }
         if (!user.isObject()) throw new IllegalArgumentException("experiment config " + file + " must hold a JSON object");
-        return from(merge(merge(defaults(), (ObjectNode) user), JSON.valueToTree(nest(overrides))), file.toString());
+        return from(merge(merge(defaults(), (ObjectNode) user), JSON.valueToTree(nest(overrides))), file);
     }
 
     /** The defaults with dotted-key overrides such as {@code "model.layers" → 6}. */

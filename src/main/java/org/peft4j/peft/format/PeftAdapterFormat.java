@@ -109,9 +109,14 @@ public final class PeftAdapterFormat {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no " + CONFIG_NAME + ": not a PEFT adapter directory");
         }
+        return parseConfig(file, Files.readAllBytes(file));
+    }
+
+    /** The adapter_config.json held in {@code json}; {@code file} only names it in errors. */
+    static AdapterConfigFile parseConfig(Path file, byte[] json) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = JSON.readTree(json);
         } catch (JacksonException e) {
             var at = e.getLocation();
             throw new AdapterFormatException(file, "not valid JSON: " + e.getOriginalMessage()
