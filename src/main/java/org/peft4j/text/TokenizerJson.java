@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
@@ -24,6 +25,8 @@ final class TokenizerJson {
             root = new ObjectMapper().readTree(in);
         } catch (JacksonException e) {
             throw new TokenizerFormatException("not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) { // bytes that are no text in the encoding Jackson detected
+            throw new TokenizerFormatException("not valid JSON text: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) throw new TokenizerFormatException("not a tokenizer.json: expected a JSON object");
         JsonNode model = required(root, "model");

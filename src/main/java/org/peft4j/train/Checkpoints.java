@@ -1,6 +1,9 @@
 package org.peft4j.train;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -14,6 +17,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import org.peft4j.io.AtomicFiles;
 import org.peft4j.io.DType;
 import org.peft4j.io.Safetensors;
 import org.peft4j.io.SafetensorsFile;
@@ -27,10 +31,17 @@ import org.peft4j.tensor.Tensor;
  * parameters ({@code model/<name>}), the optimizer state ({@code optimizer/<name>}) and, in its
  * metadata, the step and a CRC-32C of every value. Written atomically (temp file, fsync, rename);
  * the newest {@code keep} are kept. Loading falls back to the previous checkpoint when the newest
- * is truncated or fails its checksum, and says so.
+ * is truncated or fails its checksum, and says so; a resume deletes the temp files of writes that a
+ * crash interrupted. A failed write names the file and leaves every earlier checkpoint as it was.
+ *
+ * <p>Crash tests set the system property {@value #WRITE_DELAY_PROPERTY} (milliseconds) to pause
+ * after each block written, so that a kill lands inside a checkpoint write.
  */
 public final class Checkpoints {
     static final String FORMAT = "peft4j-checkpoint/1";
+    /** Fault injection for crash tests: pause this many milliseconds after each block of a checkpoint write. */
+    public static final String WRITE_DELAY_PROPERTY = "peft4j.checkpoint.writeDelayMillis";
+    private static final String NAME = "step-\\d{8}\\.safetensors";
     private static final String MODEL = "model/", OPTIMIZER = "optimizer/";
 
     /** What a checkpoint restored: the number of completed steps. */
@@ -60,13 +71,21 @@ public final class Checkpoints {
         metadata.put("step", Long.toString(step));
         metadata.put("crc32c", Long.toHexString(checksum(tensors)));
         Path file = dir.resolve(String.format("step-%08d.safetensors", step));
-        Safetensors.write(file, tensors, metadata, DType.F32);
+        long delay = Long.getLong(WRITE_DELAY_PROPERTY, 0);
+        try {
+            AtomicFiles.write(file, out -> Safetensors.write(delay > 0 ? new Paused(out, delay) : out, tensors, metadata, name -> DType.F32));
+        } catch (IOException e) {
+            List<Path> kept = list();
+            throw new IOException("cannot write checkpoint " + file + " (" + e + "); "
+                    + (kept.isEmpty() ? "no earlier checkpoint exists" : "the last checkpoint " + kept.getLast() + " is intact"), e);
+        }
         prune();
         return file;
     }
 
     /** Restores the newest intact checkpoint into the parameters and optimizer, if there is one. */
     public Optional<Restored> restoreLatest(List<Parameter> parameters, Optimizer optimizer) throws IOException {
+        deleteInterruptedWrites();
         List<Path> files = list();
         for (int i = files.size() - 1; i >= 0; i--) {
             Path file = files.get(i);
@@ -98,17 +117,40 @@ public final class Checkpoints {
             if (name.startsWith(MODEL)) model.put(name.substring(MODEL.length()), t);
             else if (name.startsWith(OPTIMIZER)) state.put(name.substring(OPTIMIZER.length()), t);
         });
+        long step = step(meta.get("step"));
         StateDict.load(parameters.stream().filter(Parameter::trainable).toList(), model, false);
         optimizer.loadState(state);
-        return new Restored(file, Long.parseLong(meta.get("step")));
+        return new Restored(file, step);
     }
 
     /** Checkpoint files, oldest first. */
     public List<Path> list() throws IOException {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("step-\\d{8}\\.safetensors")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().matches(NAME) && Files.isRegularFile(p)).sorted().toList();
         }
+    }
+
+    private static long step(String text) throws CorruptCheckpointException {
+        try {
+            long step = Long.parseLong(text == null ? "" : text);
+            if (step >= 0) return step;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CorruptCheckpointException("metadata \"step\" is " + (text == null ? "missing" : "\"" + text + "\"")
+                + ", not a step count");
+    }
+
+    /** Deletes the temp files ({@code .step-….safetensors.tmp-…}) that a crash left behind in the middle of a save. */
+    private void deleteInterruptedWrites() throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        List<Path> stale;
+        try (Stream<Path> s = Files.list(dir)) {
+            stale = s.filter(p -> p.getFileName().toString().matches("\\." + NAME + "\\.tmp-[0-9a-f]+")).toList();
+        }
+        for (Path p : stale) Files.deleteIfExists(p);
+        if (!stale.isEmpty()) log.accept("deleted " + stale.size() + " unfinished checkpoint write(s) of an interrupted run");
     }
 
     private void prune() throws IOException {
@@ -134,6 +176,27 @@ public final class Checkpoints {
             buf.clear();
         }
         return crc.getValue();
+    }
+
+    /** Passes writes through, pausing after each block: see {@link #WRITE_DELAY_PROPERTY}. */
+    private static final class Paused extends FilterOutputStream {
+        private final long millis;
+
+        Paused(OutputStream out, long millis) {
+            super(out);
+            this.millis = millis;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("checkpoint write interrupted");
+            }
+        }
     }
 
     /** A checkpoint file that is truncated, not ours, or fails its checksum. */
