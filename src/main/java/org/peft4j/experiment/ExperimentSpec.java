@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -101,6 +102,7 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
 
     /** Checks ranges that JSON types cannot express. */
     ExperimentSpec validated() {
+        requirePresent(this, "");
         require(steps >= 1, "steps must be ≥ 1");
         require(batchSize >= 1, "batch_size must be ≥ 1");
         require(model.layers() >= 1 && model.hidden() >= 1 && model.heads() >= 1, "model.layers, model.hidden and model.heads must be ≥ 1");
@@ -108,8 +110,25 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
         require(model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
         require(model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
         require(optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");
+        require(schedule.warmupSteps() >= 0, "schedule.warmup_steps must be ≥ 0");
+        require(schedule.minLrRatio() >= 0 && schedule.minLrRatio() <= 1, "schedule.min_lr_ratio must lie in [0, 1]");
         require(schedule.warmupSteps() <= steps, "schedule.warmup_steps (" + schedule.warmupSteps() + ") must not exceed steps (" + steps + ")");
         return this;
+    }
+
+    /** Every key of {@code spec} (nested sections too) has a value: JSON {@code null} is refused by name. */
+    private static void requirePresent(Record spec, String prefix) {
+        for (RecordComponent c : spec.getClass().getRecordComponents()) {
+            Object value;
+            try {
+                value = c.getAccessor().invoke(spec);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            String key = prefix + PropertyNamingStrategies.SnakeCaseStrategy.INSTANCE.translate(c.getName());
+            require(value != null, key + " must not be null");
+            if (value instanceof Record section) requirePresent(section, key + ".");
+        }
     }
 
     private static void require(boolean ok, String message) {
