@@ -83,7 +83,7 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
 
     private static ExperimentSpec from(ObjectNode tree, String source) {
         try {
-            return JSON.treeToValue(tree, ExperimentSpec.class).validated();
+            return JSON.treeToValue(tree, ExperimentSpec.class).validated(source);
         } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(source + ": unknown key '" + e.getPropertyName() + "' at "
                     + path(e) + "; known keys: " + e.getKnownPropertyIds());
@@ -101,23 +101,23 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
     }
 
     /** Checks ranges that JSON types cannot express. */
-    ExperimentSpec validated() {
-        requirePresent(this, "");
-        require(steps >= 1, "steps must be ≥ 1");
-        require(batchSize >= 1, "batch_size must be ≥ 1");
-        require(model.layers() >= 1 && model.hidden() >= 1 && model.heads() >= 1, "model.layers, model.hidden and model.heads must be ≥ 1");
-        require(model.context() >= 2, "model.context must be ≥ 2");
-        require(model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
-        require(model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
-        require(optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");
-        require(schedule.warmupSteps() >= 0, "schedule.warmup_steps must be ≥ 0");
-        require(schedule.minLrRatio() >= 0 && schedule.minLrRatio() <= 1, "schedule.min_lr_ratio must lie in [0, 1]");
-        require(schedule.warmupSteps() <= steps, "schedule.warmup_steps (" + schedule.warmupSteps() + ") must not exceed steps (" + steps + ")");
+    ExperimentSpec validated(String source) {
+        requirePresent(source, this, "");
+        require(source, steps >= 1, "steps must be ≥ 1");
+        require(source, batchSize >= 1, "batch_size must be ≥ 1");
+        require(source, model.layers() >= 1 && model.hidden() >= 1 && model.heads() >= 1, "model.layers, model.hidden and model.heads must be ≥ 1");
+        require(source, model.context() >= 2, "model.context must be ≥ 2");
+        require(source, model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
+        require(source, model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
+        require(source, optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");
+        require(source, schedule.warmupSteps() >= 0, "schedule.warmup_steps must be ≥ 0");
+        require(source, schedule.minLrRatio() >= 0 && schedule.minLrRatio() <= 1, "schedule.min_lr_ratio must lie in [0, 1]");
+        require(source, schedule.warmupSteps() <= steps, "schedule.warmup_steps (" + schedule.warmupSteps() + ") must not exceed steps (" + steps + ")");
         return this;
     }
 
     /** Every key of {@code spec} (nested sections too) has a value: JSON {@code null} is refused by name. */
-    private static void requirePresent(Record spec, String prefix) {
+    private static void requirePresent(String source, Record spec, String prefix) {
         for (RecordComponent c : spec.getClass().getRecordComponents()) {
             Object value;
             try {
@@ -126,13 +126,13 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
                 throw new IllegalStateException(e);
             }
             String key = prefix + PropertyNamingStrategies.SnakeCaseStrategy.INSTANCE.translate(c.getName());
-            require(value != null, key + " must not be null");
-            if (value instanceof Record section) requirePresent(section, key + ".");
+            require(source, value != null, key + " must not be null");
+            if (value instanceof Record section) requirePresent(source, section, key + ".");
         }
     }
 
-    private static void require(boolean ok, String message) {
-        if (!ok) throw new IllegalArgumentException("experiment: " + message);
+    private static void require(String source, boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(source + ": " + message);
     }
 
     /** {@code {"a.b": 1}} → {@code {"a": {"b": 1}}}. */

@@ -47,12 +47,14 @@ public record MemoryEstimate(long parameterBytes, long gradientBytes, long optim
                 "training needs about %s of heap (parameters %s, gradients %s, optimizer state %s, activations of a %s batch %s)"
                         + " but the JVM may use at most %s; raise -Xmx (PEFT4J_JAVA_OPTS=-Xmx… for scripts/peft4j)"
                         + " or lower the batch size or sequence length",
-                mib(totalBytes()), mib(parameterBytes), mib(gradientBytes), mib(optimizerBytes), batchShape, mib(activationBytes),
-                mib(maxHeapBytes)));
+                size(totalBytes()), size(parameterBytes), size(gradientBytes), size(optimizerBytes), batchShape, size(activationBytes),
+                size(maxHeapBytes)));
     }
 
-    private static String mib(long bytes) {
-        return String.format(Locale.ROOT, "%,.0f MiB", bytes / (1024.0 * 1024.0));
+    private static String size(long bytes) {
+        double kib = bytes / 1024.0, mib = kib / 1024, gib = mib / 1024;
+        return gib >= 1 ? String.format(Locale.ROOT, "%.1f GiB", gib)
+                : mib >= 1 ? String.format(Locale.ROOT, "%.0f MiB", mib) : String.format(Locale.ROOT, "%.0f KiB", kib);
     }
 
     /** A run refused before it starts because its estimated heap does not fit; the message has the numbers. */

@@ -106,9 +106,10 @@ class TrainingFailuresTest {
     void aRunThatCannotFitTheHeapIsRefusedWithTheNumbersBeforeAnythingIsWritten(@TempDir Path dir) {
         int batchSize = (int) Math.min(Integer.MAX_VALUE / 12, Runtime.getRuntime().maxMemory() / (12L * 12 * 100) + 1);
         var e = assertThrows(MemoryEstimate.InsufficientMemoryException.class, () -> train(dir, batchSize, 10));
-        assertTrue(e.getMessage().matches("training needs about [\\d,]+ MiB of heap \\(parameters \\d+ MiB, gradients \\d+ MiB,"
-                + " optimizer state \\d+ MiB, activations of a " + batchSize + "×12 batch [\\d,]+ MiB\\) but the JVM may use at most"
-                + " [\\d,]+ MiB; raise -Xmx .*"), e.getMessage());
+        String size = "[\\d.]+ [KMG]iB";
+        assertTrue(e.getMessage().matches("training needs about " + size + " of heap \\(parameters " + size + ", gradients " + size
+                + ", optimizer state " + size + ", activations of a " + batchSize + "×12 batch " + size + "\\) but the JVM may use at most "
+                + size + "; raise -Xmx .*"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("metrics.jsonl")));
         assertFalse(Files.exists(dir.resolve("checkpoints")));
     }
