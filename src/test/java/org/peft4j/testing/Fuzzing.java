@@ -34,10 +34,12 @@ public final class Fuzzing {
         }
     }
 
-    /** A scratch file for parsers that read paths, rewritten with each input. */
+    /** A scratch file for parsers that read paths, rewritten with each input (in memory, under /dev/shm, where there is one). */
     public static Path scratchFile(String name) {
         try {
-            Path dir = Files.createTempDirectory("peft4j-fuzz");
+            Path shm = Path.of("/dev/shm");
+            Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "peft4j-fuzz")
+                    : Files.createTempDirectory("peft4j-fuzz");
             dir.toFile().deleteOnExit();
             Path file = dir.resolve(name);
             file.toFile().deleteOnExit();

@@ -16,14 +16,16 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.nn.CausalLanguageModel;
 import org.peft4j.nn.gpt.GptDecoder;
 import org.peft4j.optim.AdamWOptimizer;
+import org.peft4j.optim.LearningRateSchedule;
 import org.peft4j.optim.ParameterGroup;
 
 /**
  * A run in a child JVM is SIGKILLed again and again, alternately in the middle of training steps
- * (after a random number of steps past its latest checkpoint) and in the middle of a checkpoint
+ * (a random 1–4 steps past a new checkpoint) and in the middle of a checkpoint
  * write (slowed by {@link Checkpoints#WRITE_DELAY_PROPERTY}); each time the same command resumes
  * it. After every kill each complete checkpoint file is intact and the newest one never goes
  * back; every step any child logged, and the steps of the final resume, have bit for bit the loss
@@ -34,14 +36,16 @@ import org.peft4j.optim.ParameterGroup;
  */
 class KillAndResumeTest {
     static final String KILLS_PROPERTY = "peft4j.killAndResume.kills";
-    private static final long WRITE_DELAY_MILLIS = 10;
+    private static final long WRITE_DELAY_MILLIS = 3;
+    private static final int CHECKPOINT_EVERY = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void repeatedlySigkilledRunResumesToTheUninterruptedTrajectory(@TempDir Path straight, @TempDir Path killed) throws Exception {
         int kills = Integer.getInteger(KILLS_PROPERTY, 3);
-        long steps = 60 + 15L * kills;
-        List<Float> reference = TrainerTest.train(straight, steps, false, 1e-2).losses();
+        long steps = 30 + 10L * kills;
+        long began = System.nanoTime();
+        List<Float> reference = train(straight, steps).losses();
         Path checkpoints = killed.resolve("checkpoints");
         SplittableRandom random = new SplittableRandom(kills);
         long newest = 0;
@@ -50,7 +54,7 @@ class KillAndResumeTest {
             Process child = start(killed, steps);
             boolean duringWrite = k % 2 == 1;
             long before = newest;
-            int extraSteps = random.nextInt(1, 10);
+            int extraSteps = random.nextInt(1, CHECKPOINT_EVERY);
             BooleanSupplier due = duringWrite
                     ? () -> !unfinishedWrites(checkpoints).isEmpty()
                     : () -> newestStep(checkpoints) > before && lastLoggedStep(killed) >= newestStep(checkpoints) + extraSteps;
@@ -61,17 +65,34 @@ class KillAndResumeTest {
             if (!unfinishedWrites(checkpoints).isEmpty()) inWrite++;
             else inSteps++;
             newest = checkIntact(checkpoints, newest);
+            System.out.printf("kill %d at %.1f s: %s; newest checkpoint %d%n", k + 1, (System.nanoTime() - began) / 1e9,
+                    unfinishedWrites(checkpoints).isEmpty() ? "between writes" : "in a checkpoint write", newest);
         }
         assertTrue(inWrite >= kills / 2 && inSteps >= (kills + 1) / 2 - 1,
                 inWrite + " kills landed in a checkpoint write and " + inSteps + " in training steps");
 
-        Trainer.Result resumed = TrainerTest.train(killed, steps, true, 1e-2);
+        Trainer.Result resumed = train(killed, steps);
         assertEquals(newest, resumed.firstStep(), "resumed from the newest intact checkpoint");
         assertEquals(reference.subList((int) resumed.firstStep(), (int) steps), resumed.losses());
         assertEquals(List.of(), unfinishedWrites(checkpoints), "the resume deleted the temp files of interrupted writes");
         TreeMap<Long, Float> logged = loggedSteps(killed);
         assertEquals(steps, logged.size(), "every step was logged at least once");
         logged.forEach((step, loss) -> assertEquals(reference.get((int) (step - 1)), loss, "loss of step " + step));
+    }
+
+    /** {@link TrainerTest}'s model and data, checkpointed every {@value #CHECKPOINT_EVERY} steps, always resuming. */
+    static Trainer.Result train(Path out, long steps) throws IOException {
+        try (JvmBackend backend = new JvmBackend(1)) {
+            CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(TrainerTest.CONFIG, 11));
+            Trainer trainer = new Trainer(model, backend, adamW(model), new LearningRateSchedule.WarmupCosine(1e-2, 5, steps, 0.1),
+                    new LanguageModelBatches(TrainerTest.corpus(4000), 4, 12, 5), null,
+                    new Trainer.Settings(steps, 0, CHECKPOINT_EVERY, 2, 1.0, out, true, false), message -> {});
+            return trainer.run();
+        }
+    }
+
+    private static AdamWOptimizer adamW(CausalLanguageModel model) {
+        return new AdamWOptimizer(ParameterGroup.decayAndNoDecay(model.parameters(), 0.01, false));
     }
 
     private static Process start(Path dir, long steps) throws IOException {
@@ -91,8 +112,7 @@ class KillAndResumeTest {
         long newest = 0;
         for (Path file : files.list()) {
             CausalLanguageModel model = new CausalLanguageModel(new GptDecoder(TrainerTest.CONFIG, 11));
-            AdamWOptimizer optimizer = new AdamWOptimizer(ParameterGroup.decayAndNoDecay(model.parameters(), 0.01, false));
-            newest = Math.max(newest, files.restore(file, model.parameters(), optimizer).step());
+            newest = Math.max(newest, files.restore(file, model.parameters(), adamW(model)).step());
         }
         assertTrue(newest >= previousNewest, "the newest checkpoint went back from step " + previousNewest + " to " + newest);
         return newest;

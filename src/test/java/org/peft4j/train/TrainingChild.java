@@ -10,6 +10,6 @@ public final class TrainingChild {
     private TrainingChild() {}
 
     public static void main(String[] args) throws Exception {
-        TrainerTest.train(Path.of(args[0]), Long.parseLong(args[1]), true, 1e-2);
+        KillAndResumeTest.train(Path.of(args[0]), Long.parseLong(args[1]));
     }
 }
