@@ -125,7 +125,9 @@ class ErrorMessagesTableTest {
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setOut(new PrintWriter(new StringWriter(), true));
         int exit = commandLine.execute(args);
-        return "exit " + exit + ": " + normalize(err.toString().strip());
+        String message = err.toString().strip();
+        if (message.lines().count() != 1) fail("peft4j " + String.join(" ", args) + " printed more than one line:\n" + message);
+        return "exit " + exit + ": " + normalize(message);
     }
 
     private String message(Failing failing) {
