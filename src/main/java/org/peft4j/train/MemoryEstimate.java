@@ -51,7 +51,8 @@ public record MemoryEstimate(long parameterBytes, long gradientBytes, long optim
                 size(maxHeapBytes)));
     }
 
-    private static String size(long bytes) {
+    /** {@code bytes} in KiB, MiB or GiB, whichever reads best. */
+    static String size(long bytes) {
         double kib = bytes / 1024.0, mib = kib / 1024, gib = mib / 1024;
         return gib >= 1 ? String.format(Locale.ROOT, "%.1f GiB", gib)
                 : mib >= 1 ? String.format(Locale.ROOT, "%.0f MiB", mib) : String.format(Locale.ROOT, "%.0f KiB", kib);

@@ -46,8 +46,8 @@ public final class RunDirectory {
         }
         long usable = Files.getFileStore(dir).getUsableSpace();
         if (usable < needBytes) {
-            throw new IOException("output directory " + dir + " has " + mib(usable) + " free, but its checkpoints need "
-                    + mib(needBytes) + "; free some space or choose another with --output");
+            throw new IOException("output directory " + dir + " has " + MemoryEstimate.size(usable) + " free, but its checkpoints need "
+                    + MemoryEstimate.size(needBytes) + "; free some space or choose another with --output");
         }
     }
 
@@ -56,9 +56,5 @@ public final class RunDirectory {
             if (Files.exists(p) && !Files.isDirectory(p)) return p + " is a file, not a directory";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + " " + e.getMessage();
-    }
-
-    private static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
 }

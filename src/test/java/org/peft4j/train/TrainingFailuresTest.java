@@ -68,6 +68,14 @@ class TrainingFailuresTest {
     }
 
     @Test
+    void aDiskWithoutRoomForTheCheckpointsIsRefusedWithBothSizes(@TempDir Path dir) {
+        IOException e = assertThrows(IOException.class, () -> RunDirectory.requireWritable(dir.resolve("run"), Long.MAX_VALUE));
+        assertTrue(e.getMessage().matches("output directory " + java.util.regex.Pattern.quote(dir.resolve("run").toString())
+                + " has [\\d.]+ [KMG]iB free, but its checkpoints need 8589934592\\.0 GiB; free some space or choose another with --output"),
+                e.getMessage());
+    }
+
+    @Test
     void aFailedCheckpointWriteNamesTheFileAndLeavesTheLastCheckpointIntact(@TempDir Path dir) throws IOException {
         train(dir, 4, 10);
         Path checkpoints = dir.resolve("checkpoints");
