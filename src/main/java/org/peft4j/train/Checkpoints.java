@@ -29,7 +29,7 @@ import org.peft4j.tensor.Tensor;
 /**
  * The checkpoints of one run: {@code <dir>/step-00000123.safetensors}, each holding the trainable
  * parameters ({@code model/<name>}), the optimizer state ({@code optimizer/<name>}) and, in its
- * metadata, the step and a CRC-32C of every value. Written atomically (temp file, fsync, rename);
+ * metadata, the step and a CRC-32C of every name, value and the step. Written atomically (temp file, fsync, rename);
  * the newest {@code keep} are kept. Loading falls back to the previous checkpoint when the newest
  * is truncated or fails its checksum, and says so; a resume deletes the temp files of writes that a
  * crash interrupted. A failed write names the file and leaves every earlier checkpoint as it was.
@@ -38,7 +38,9 @@ import org.peft4j.tensor.Tensor;
  * after each block written, so that a kill lands inside a checkpoint write.
  */
 public final class Checkpoints {
-    static final String FORMAT = "peft4j-checkpoint/1";
+    static final String FORMAT = "peft4j-checkpoint/2";
+    /** The first format, whose checksum left the step out; still read. */
+    static final String FORMAT_1 = "peft4j-checkpoint/1";
     /** Fault injection for crash tests: pause this many milliseconds after each block of a checkpoint write. */
     public static final String WRITE_DELAY_PROPERTY = "peft4j.checkpoint.writeDelayMillis";
     private static final String NAME = "step-\\d{8}\\.safetensors";
@@ -69,7 +71,7 @@ public final class Checkpoints {
         Map<String, String> metadata = new LinkedHashMap<>(extra);
         metadata.put("format", FORMAT);
         metadata.put("step", Long.toString(step));
-        metadata.put("crc32c", Long.toHexString(checksum(tensors)));
+        metadata.put("crc32c", Long.toHexString(checksum(tensors, step)));
         Path file = dir.resolve(String.format("step-%08d.safetensors", step));
         long delay = Long.getLong(WRITE_DELAY_PROPERTY, 0);
         try {
@@ -108,16 +110,19 @@ public final class Checkpoints {
             throw new CorruptCheckpointException(e.getMessage());
         }
         Map<String, String> meta = contents.metadata();
-        if (!FORMAT.equals(meta.get("format"))) throw new CorruptCheckpointException("not a " + FORMAT + " file");
-        if (!Long.toHexString(checksum(contents.tensors())).equals(meta.get("crc32c"))) {
-            throw new CorruptCheckpointException("checksum mismatch");
+        String format = meta.get("format");
+        if (!FORMAT.equals(format) && !FORMAT_1.equals(format)) throw new CorruptCheckpointException("not a " + FORMAT + " file");
+        if (!contents.intTensors().isEmpty()) {
+            throw new CorruptCheckpointException("tensors " + contents.intTensors().keySet() + " have integer dtypes; a checkpoint holds only floats");
         }
+        long step = step(meta.get("step"));
+        long expected = FORMAT_1.equals(format) ? checksum(contents.tensors()) : checksum(contents.tensors(), step);
+        if (!Long.toHexString(expected).equals(meta.get("crc32c"))) throw new CorruptCheckpointException("checksum mismatch");
         Map<String, Tensor> model = new LinkedHashMap<>(), state = new LinkedHashMap<>();
         contents.tensors().forEach((name, t) -> {
             if (name.startsWith(MODEL)) model.put(name.substring(MODEL.length()), t);
             else if (name.startsWith(OPTIMIZER)) state.put(name.substring(OPTIMIZER.length()), t);
         });
-        long step = step(meta.get("step"));
         StateDict.load(parameters.stream().filter(Parameter::trainable).toList(), model, false);
         optimizer.loadState(state);
         return new Restored(file, step);
@@ -158,8 +163,19 @@ public final class Checkpoints {
         while (files.size() > keep) Files.deleteIfExists(files.remove(0));
     }
 
-    /** CRC-32C over every tensor's name and float bits, in name order. */
+    /** {@link #checksum(Map)} continued over {@code "step=<step>"}: a damaged step cannot pass for another one. */
+    static long checksum(Map<String, Tensor> tensors, long step) {
+        CRC32C crc = crc(tensors);
+        crc.update(("step=" + step).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    /** CRC-32C over every tensor's name and float bits, in name order (format 1). */
     static long checksum(Map<String, Tensor> tensors) {
+        return crc(tensors).getValue();
+    }
+
+    private static CRC32C crc(Map<String, Tensor> tensors) {
         CRC32C crc = new CRC32C();
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) {
@@ -175,7 +191,7 @@ public final class Checkpoints {
             crc.update(buf.flip());
             buf.clear();
         }
-        return crc.getValue();
+        return crc;
     }
 
     /** Passes writes through, pausing after each block: see {@link #WRITE_DELAY_PROPERTY}. */

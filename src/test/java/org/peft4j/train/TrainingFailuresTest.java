@@ -60,6 +60,19 @@ class TrainingFailuresTest {
     }
 
     @Test
+    void aDamagedStepFailsTheChecksum(@TempDir Path dir) throws IOException {
+        CausalLanguageModel model = model();
+        AdamWOptimizer optimizer = adamW(model);
+        Checkpoints checkpoints = new Checkpoints(dir, 2, m -> {});
+        Path file = checkpoints.save(20, model.parameters(), optimizer, java.util.Map.of());
+        String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("\"step\":\"20\""));
+        Files.write(file, text.replace("\"step\":\"20\"", "\"step\":\"30\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        var e = assertThrows(Checkpoints.CorruptCheckpointException.class, () -> checkpoints.restore(file, model.parameters(), optimizer));
+        assertEquals("checksum mismatch", e.getMessage());
+    }
+
+    @Test
     void anOutputDirectoryUnderARegularFileIsRefusedBeforeTraining(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("notes.txt"), "a file, not a directory");
         IOException e = assertThrows(IOException.class, () -> train(file.resolve("run"), 4, 10));
