@@ -8,7 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,7 @@ import org.peft4j.tensor.Tensor;
 /**
  * The checkpoints of one run: {@code <dir>/step-00000123.safetensors}, each holding the trainable
  * parameters ({@code model/<name>}), the optimizer state ({@code optimizer/<name>}) and, in its
- * metadata, the step and a CRC-32C of every name, value and the step. Written atomically (temp file, fsync, rename);
+ * metadata, the step and a CRC-32C of every name, shape and value and of the step. Written atomically (temp file, fsync, rename);
  * the newest {@code keep} are kept. Loading falls back to the previous checkpoint when the newest
  * is truncated or fails its checksum, and says so; a resume deletes the temp files of writes that a
  * crash interrupted. A failed write names the file and leaves every earlier checkpoint as it was.
@@ -38,9 +40,8 @@ import org.peft4j.tensor.Tensor;
  * after each block written, so that a kill lands inside a checkpoint write.
  */
 public final class Checkpoints {
+    /** Format 1 (checksum over names and values only) is not read: a header edit could pass it. */
     static final String FORMAT = "peft4j-checkpoint/2";
-    /** The first format, whose checksum left the step out; still read. */
-    static final String FORMAT_1 = "peft4j-checkpoint/1";
     /** Fault injection for crash tests: pause this many milliseconds after each block of a checkpoint write. */
     public static final String WRITE_DELAY_PROPERTY = "peft4j.checkpoint.writeDelayMillis";
     private static final String NAME = "step-\\d{8}\\.safetensors";
@@ -110,14 +111,14 @@ public final class Checkpoints {
             throw new CorruptCheckpointException(e.getMessage());
         }
         Map<String, String> meta = contents.metadata();
-        String format = meta.get("format");
-        if (!FORMAT.equals(format) && !FORMAT_1.equals(format)) throw new CorruptCheckpointException("not a " + FORMAT + " file");
+        if (!FORMAT.equals(meta.get("format"))) throw new CorruptCheckpointException("not a " + FORMAT + " file");
         if (!contents.intTensors().isEmpty()) {
             throw new CorruptCheckpointException("tensors " + contents.intTensors().keySet() + " have integer dtypes; a checkpoint holds only floats");
         }
         long step = step(meta.get("step"));
-        long expected = FORMAT_1.equals(format) ? checksum(contents.tensors()) : checksum(contents.tensors(), step);
-        if (!Long.toHexString(expected).equals(meta.get("crc32c"))) throw new CorruptCheckpointException("checksum mismatch");
+        if (!Long.toHexString(checksum(contents.tensors(), step)).equals(meta.get("crc32c"))) {
+            throw new CorruptCheckpointException("checksum mismatch");
+        }
         Map<String, Tensor> model = new LinkedHashMap<>(), state = new LinkedHashMap<>();
         contents.tensors().forEach((name, t) -> {
             if (name.startsWith(MODEL)) model.put(name.substring(MODEL.length()), t);
@@ -163,24 +164,17 @@ public final class Checkpoints {
         while (files.size() > keep) Files.deleteIfExists(files.remove(0));
     }
 
-    /** {@link #checksum(Map)} continued over {@code "step=<step>"}: a damaged step cannot pass for another one. */
+    /**
+     * CRC-32C over every tensor's name, shape and float bits, in name order, then {@code "step=<step>"}:
+     * a header edit that keeps the bytes (another shape of the same size, another step) cannot pass.
+     */
     static long checksum(Map<String, Tensor> tensors, long step) {
-        CRC32C crc = crc(tensors);
-        crc.update(("step=" + step).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return crc.getValue();
-    }
-
-    /** CRC-32C over every tensor's name and float bits, in name order (format 1). */
-    static long checksum(Map<String, Tensor> tensors) {
-        return crc(tensors).getValue();
-    }
-
-    private static CRC32C crc(Map<String, Tensor> tensors) {
         CRC32C crc = new CRC32C();
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) {
-            crc.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            crc.update(e.getKey().getBytes(StandardCharsets.UTF_8));
             Tensor t = e.getValue();
+            crc.update(Arrays.toString(t.shape()).getBytes(StandardCharsets.UTF_8));
             for (int i = 0; i < t.size(); i++) {
                 if (buf.remaining() < 4) {
                     crc.update(buf.flip());
@@ -191,7 +185,8 @@ public final class Checkpoints {
             crc.update(buf.flip());
             buf.clear();
         }
-        return crc;
+        crc.update(("step=" + step).getBytes(StandardCharsets.UTF_8));
+        return crc.getValue();
     }
 
     /** Passes writes through, pausing after each block: see {@link #WRITE_DELAY_PROPERTY}. */

@@ -60,16 +60,19 @@ class TrainingFailuresTest {
     }
 
     @Test
-    void aDamagedStepFailsTheChecksum(@TempDir Path dir) throws IOException {
-        CausalLanguageModel model = model();
-        AdamWOptimizer optimizer = adamW(model);
-        Checkpoints checkpoints = new Checkpoints(dir, 2, m -> {});
-        Path file = checkpoints.save(20, model.parameters(), optimizer, java.util.Map.of());
-        String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertTrue(text.contains("\"step\":\"20\""));
-        Files.write(file, text.replace("\"step\":\"20\"", "\"step\":\"30\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-        var e = assertThrows(Checkpoints.CorruptCheckpointException.class, () -> checkpoints.restore(file, model.parameters(), optimizer));
-        assertEquals("checksum mismatch", e.getMessage());
+    void headerEditsThatKeepTheBytesFailTheChecksum(@TempDir Path dir) throws IOException {
+        String shape = "\"model/transformer.h.0.mlp.c_fc.weight\":{\"dtype\":\"F32\",\"shape\":";
+        for (String[] edit : new String[][] {{"\"step\":\"20\"", "\"step\":\"30\""}, {shape + "[64,16]", shape + "[16,64]"}}) {
+            CausalLanguageModel model = model();
+            AdamWOptimizer optimizer = adamW(model);
+            Checkpoints checkpoints = new Checkpoints(dir, 2, m -> {});
+            Path file = checkpoints.save(20, model.parameters(), optimizer, java.util.Map.of());
+            String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(text.contains(edit[0]), edit[0]);
+            Files.write(file, text.replace(edit[0], edit[1]).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            var e = assertThrows(Checkpoints.CorruptCheckpointException.class, () -> checkpoints.restore(file, model.parameters(), optimizer));
+            assertEquals("checksum mismatch", e.getMessage(), edit[1]);
+        }
     }
 
     @Test
