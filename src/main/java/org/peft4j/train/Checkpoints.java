@@ -31,10 +31,11 @@ import org.peft4j.tensor.Tensor;
 /**
  * The checkpoints of one run: {@code <dir>/step-00000123.safetensors}, each holding the trainable
  * parameters ({@code model/<name>}), the optimizer state ({@code optimizer/<name>}) and, in its
- * metadata, the step and a CRC-32C of every name, shape and value and of the step. Written atomically (temp file, fsync, rename);
- * the newest {@code keep} are kept. Loading falls back to the previous checkpoint when the newest
- * is truncated or fails its checksum, and says so; a resume deletes the temp files of writes that a
- * crash interrupted. A failed write names the file and leaves every earlier checkpoint as it was.
+ * metadata, the step and a CRC-32C of every name, shape and value and of the step. Written
+ * atomically (temp file, fsync, rename); the newest {@code keep} are kept. Loading falls back to
+ * the previous checkpoint when the newest is truncated or fails its checksum, and says so; a
+ * resume deletes the temp files of writes that a crash interrupted. A failed write names the file
+ * and leaves every earlier checkpoint as it was.
  *
  * <p>Crash tests set the system property {@value #WRITE_DELAY_PROPERTY} (milliseconds) to pause
  * after each block written, so that a kill lands inside a checkpoint write.
