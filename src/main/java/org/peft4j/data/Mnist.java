@@ -26,12 +26,7 @@ public final class Mnist {
         Path digits = directory.require(Dataset.MNIST).resolve("src").resolve("digits");
         var all = new ArrayList<Digit>();
         for (int label = 0; label <= 9; label++) {
-            Path file = digits.resolve(label + ".json");
-            float[] values = DatasetFiles.read(file, Mnist::pixelData);
-            if (values.length % PIXELS != 0) {
-                throw new MalformedDatasetException(file, "\"data\" holds " + values.length
-                        + " values, not a multiple of " + PIXELS);
-            }
+            float[] values = digitFile(digits.resolve(label + ".json"));
             for (int start = 0; start < values.length; start += PIXELS) {
                 all.add(new Digit(Arrays.copyOfRange(values, start, start + PIXELS), label));
             }
@@ -42,6 +37,16 @@ public final class Mnist {
     /** 80/10/10 train/validation/test, stratified by digit. */
     public static Split<Digit> split(List<Digit> digits, long seed) {
         return Split.stratified(digits, Digit::label, VALIDATION_FRACTION, TEST_FRACTION, seed);
+    }
+
+    /** The pixels of one digit file, a whole number of images. */
+    static float[] digitFile(Path file) {
+        float[] values = DatasetFiles.read(file, Mnist::pixelData);
+        if (values.length % PIXELS != 0) {
+            throw new MalformedDatasetException(file, "\"data\" holds " + values.length
+                    + " values, not a multiple of " + PIXELS);
+        }
+        return values;
     }
 
     /** The {@code "data"} array of a digit file, streamed (each file holds about 800,000 numbers). */

@@ -29,7 +29,7 @@ public final class Sotu {
         return Split.stratified(speeches, speech -> 0, VALIDATION_FRACTION, 0, seed);
     }
 
-    private static Speech speech(Path file) {
+    static Speech speech(Path file) {
         JsonNode json = DatasetFiles.jsonObject(file);
         JsonNode year = json.get("year");
         if (year == null || !year.isInt()) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -62,16 +63,25 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
 
     /** Reads {@code file} merged over the defaults and then over {@code overrides}. */
     public static ExperimentSpec load(Path file, Map<String, Object> overrides) throws IOException {
-        JsonNode user;
+        String json;
         try {
-            user = JSON.readTree(Files.readString(file));
+            json = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("experiment config " + file + " does not exist");
+        }
+        return parse(json, file.toString(), overrides);
+    }
+
+    /** The experiment in {@code json} merged over the defaults and then over {@code overrides}; {@code file} names it in errors. */
+    public static ExperimentSpec parse(String json, String file, Map<String, Object> overrides) {
+        JsonNode user;
+        try {
+            user = JSON.readTree(json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("experiment config " + file + " is not valid JSON: " + e.getOriginalMessage());
         }
         if (!user.isObject()) throw new IllegalArgumentException("experiment config " + file + " must hold a JSON object");
-        return from(merge(merge(defaults(), (ObjectNode) user), JSON.valueToTree(nest(overrides))), file.toString());
+        return from(merge(merge(defaults(), (ObjectNode) user), JSON.valueToTree(nest(overrides))), file);
     }
 
     /** The defaults with dotted-key overrides such as {@code "model.layers" → 6}. */
@@ -81,7 +91,7 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
 
     private static ExperimentSpec from(ObjectNode tree, String source) {
         try {
-            return JSON.treeToValue(tree, ExperimentSpec.class).validated();
+            return JSON.treeToValue(tree, ExperimentSpec.class).validated(source);
         } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(source + ": unknown key '" + e.getPropertyName() + "' at "
                     + path(e) + "; known keys: " + e.getKnownPropertyIds());
@@ -99,22 +109,40 @@ public record ExperimentSpec(String task, long seed, long steps, int batchSize, 
     }
 
     /** Checks ranges that JSON types cannot express. */
-    ExperimentSpec validated() {
-        require(steps >= 1, "steps must be ≥ 1");
-        require(batchSize >= 1, "batch_size must be ≥ 1");
-        require(model.layers() >= 1 && model.hidden() >= 1 && model.heads() >= 1, "model.layers, model.hidden and model.heads must be ≥ 1");
-        require(model.context() >= 2, "model.context must be ≥ 2");
-        require(model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
-        require(model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
-        require(optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");
-        require(optimizer.rank() >= 1 && optimizer.updateProjGap() >= 1, "optimizer.rank and optimizer.update_proj_gap must be ≥ 1");
-        require(optimizer.scale() > 0 && Double.isFinite(optimizer.scale()), "optimizer.scale must be positive");
-        require(schedule.warmupSteps() <= steps, "schedule.warmup_steps (" + schedule.warmupSteps() + ") must not exceed steps (" + steps + ")");
+    ExperimentSpec validated(String source) {
+        requirePresent(source, this, "");
+        require(source, steps >= 1, "steps must be ≥ 1");
+        require(source, batchSize >= 1, "batch_size must be ≥ 1");
+        require(source, model.layers() >= 1 && model.hidden() >= 1 && model.heads() >= 1, "model.layers, model.hidden and model.heads must be ≥ 1");
+        require(source, model.context() >= 2, "model.context must be ≥ 2");
+        require(source, model.hidden() % model.heads() == 0, "model.hidden must be a multiple of model.heads");
+        require(source, model.dropout() >= 0 && model.dropout() < 1, "model.dropout must lie in [0, 1)");
+        require(source, optimizer.lr() > 0 && Double.isFinite(optimizer.lr()), "optimizer.lr must be positive");
+        require(source, optimizer.rank() >= 1 && optimizer.updateProjGap() >= 1, "optimizer.rank and optimizer.update_proj_gap must be ≥ 1");
+        require(source, optimizer.scale() > 0 && Double.isFinite(optimizer.scale()), "optimizer.scale must be positive");
+        require(source, schedule.warmupSteps() >= 0, "schedule.warmup_steps must be ≥ 0");
+        require(source, schedule.minLrRatio() >= 0 && schedule.minLrRatio() <= 1, "schedule.min_lr_ratio must lie in [0, 1]");
+        require(source, schedule.warmupSteps() <= steps, "schedule.warmup_steps (" + schedule.warmupSteps() + ") must not exceed steps (" + steps + ")");
         return this;
     }
 
-    private static void require(boolean ok, String message) {
-        if (!ok) throw new IllegalArgumentException("experiment: " + message);
+    /** Every key of {@code spec} (nested sections too) has a value: JSON {@code null} is refused by name. */
+    private static void requirePresent(String source, Record spec, String prefix) {
+        for (RecordComponent c : spec.getClass().getRecordComponents()) {
+            Object value;
+            try {
+                value = c.getAccessor().invoke(spec);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            String key = prefix + PropertyNamingStrategies.SnakeCaseStrategy.INSTANCE.translate(c.getName());
+            require(source, value != null, key + " must not be null");
+            if (value instanceof Record section) requirePresent(source, section, key + ".");
+        }
+    }
+
+    private static void require(String source, boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(source + ": " + message);
     }
 
     /** {@code {"a.b": 1}} → {@code {"a": {"b": 1}}}. */

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.peft4j.io.DType;
 import org.peft4j.io.Safetensors;
 import org.peft4j.io.SafetensorsFile;
+import org.peft4j.io.TensorInfo;
 import org.peft4j.io.onnx.BertOnnxImporter;
 import org.peft4j.nn.bert.BertCheckpoint;
 import org.peft4j.nn.bert.BertConfig;
@@ -61,7 +62,12 @@ public final class BertCheckpointFiles {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
         BertCheckpoint checkpoint = new BertCheckpoint(config, contents.tensors());
-        List<String> problems = checkpoint.problems();
+        Map<String, TensorInfo> header = Safetensors.readHeader(file).tensors();
+        List<String> problems = checkpoint.problems().stream().map(p -> {
+            TensorInfo info = p.startsWith("missing ") ? header.get(p.substring("missing ".length())) : null;
+            return info == null ? p : p.substring("missing ".length()) + " has dtype " + info.dtype()
+                    + ", but weights must be floating point (F32, F16, BF16 or F64)";
+        }).toList();
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(file + " is not a BERT encoder of " + config + ": " + String.join("; ", problems));
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
@@ -24,6 +25,8 @@ final class TokenizerJson {
             root = new ObjectMapper().readTree(in);
         } catch (JacksonException e) {
             throw new TokenizerFormatException("not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) { // bytes that are no text in the encoding Jackson detected
+            throw new TokenizerFormatException("not valid JSON text: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) throw new TokenizerFormatException("not a tokenizer.json: expected a JSON object");
         JsonNode model = required(root, "model");
@@ -56,7 +59,12 @@ final class TokenizerJson {
                 }
             }
             if (content.isEmpty() || !token.path("id").isInt()) throw new TokenizerFormatException("added token " + token + " needs content and id");
-            added.put(content, token.get("id").asInt());
+            int id = token.get("id").asInt();
+            if (id < 0 || id >= tokens.length) {
+                throw new TokenizerFormatException("added token '" + content + "' has id " + id + ", outside the vocabulary of "
+                        + tokens.length + " tokens; added tokens beyond model.vocab are not supported");
+            }
+            added.put(content, id);
         }
 
         JsonNode post = required(root, "post_processor");
@@ -72,6 +80,7 @@ final class TokenizerJson {
 
         JsonNode padding = root.path("padding");
         int padId = padding.path("pad_id").isInt() ? padding.get("pad_id").asInt() : id(vocab, "[PAD]", "padding token");
+        if (padId < 0 || padId >= tokens.length) throw new TokenizerFormatException("padding.pad_id " + padId + " is outside the vocabulary");
         JsonNode truncation = root.path("truncation");
         int maxLength = WordPieceTokenizer.DEFAULT_MAX_LENGTH;
         if (truncation.isObject()) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +27,7 @@ import org.peft4j.optim.Optimizer;
 /**
  * The training loop, independent of which method is trained:
  * <pre>
+ *   check the run directory (probe write, free space) and the heap ({@link MemoryEstimate})
  *   for step in [start, steps):
  *     replay the recorded plan for this batch shape   (zero grads, forward, loss, backward)
  *     stop on a non-finite loss or gradient           (naming step and parameter)
@@ -82,8 +82,11 @@ public final class Trainer {
 
     public Result run() throws IOException {
         Path out = settings.outputDir();
-        Files.createDirectories(out);
-        if (!Files.isWritable(out)) throw new IOException("output directory " + out + " is not writable");
+        RunDirectory.requireWritable(out, settings.checkpointEvery() > 0
+                ? (settings.keepCheckpoints() + 1) * RunDirectory.checkpointBytes(trainable, optimizer) : 0);
+        TokenBatch first = batches.batch(0);
+        MemoryEstimate.of(model, optimizer, first).requireFits(Runtime.getRuntime().maxMemory(),
+                first.ids().shape()[0] + "×" + first.ids().shape()[1]);
         Checkpoints checkpoints = new Checkpoints(out.resolve("checkpoints"), settings.keepCheckpoints(), log);
         long start = startStep(checkpoints);
         List<Float> losses = new ArrayList<>();

@@ -115,6 +115,20 @@ class BertCheckpointFilesTest {
     }
 
     @Test
+    void aWeightOfAnIntegerDtypeIsNamedWithItsDtype(@TempDir Path dir) throws IOException {
+        byte[] bytes = Safetensors.toBytes(tiny(false).weights(), Map.of("config", HuggingFaceBertConfig.toJson(TINY)), DType.F32);
+        String name = "embeddings.word_embeddings.weight";
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String entry = "\"" + name + "\":{\"dtype\":\"";
+        assertTrue(text.contains(entry + "F32\""), "the header lists " + name + " as F32");
+        // I32 has F32's width: the offsets stay valid and only the dtype changes.
+        Path file = Files.write(dir.resolve("ints.safetensors"),
+                text.replace(entry + "F32\"", entry + "I32\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals(file + " is not a BERT encoder of " + TINY + ": " + name + " has dtype I32, but weights must be floating point"
+                + " (F32, F16, BF16 or F64)", assertThrows(IllegalArgumentException.class, () -> BertCheckpointFiles.read(file)).getMessage());
+    }
+
+    @Test
     void aModelWhoseVocabularyDiffersFromTheTokenizerIsRejected(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("tiny.safetensors");
         BertCheckpointFiles.write(file, tiny(false));

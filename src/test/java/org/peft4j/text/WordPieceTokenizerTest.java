@@ -206,6 +206,11 @@ class WordPieceTokenizerTest {
         String roberta = json("null", wordPiece(100), "").replace("\"BertProcessing\"", "\"RobertaProcessing\"");
         assertTrue(assertThrows(TokenizerFormatException.class, () -> tiny(roberta)).getMessage()
                 .startsWith("post_processor.type is 'RobertaProcessing'"));
+        String addedOutside = json("null", wordPiece(100), "").replace("{\"id\": 3, \"content\": \"[SEP]\"", "{\"id\": 23, \"content\": \"[SEP]\"");
+        assertEquals("added token '[SEP]' has id 23, outside the vocabulary of 14 tokens; added tokens beyond model.vocab are not supported",
+                assertThrows(TokenizerFormatException.class, () -> tiny(addedOutside)).getMessage());
+        String padOutside = json("null", wordPiece(100), "\"padding\": {\"pad_id\": 14},");
+        assertEquals("padding.pad_id 14 is outside the vocabulary", assertThrows(TokenizerFormatException.class, () -> tiny(padOutside)).getMessage());
         String duplicateId = json("null", wordPiece(100).replace("\"##a\": 12", "\"##a\": 11"), "");
         assertTrue(assertThrows(TokenizerFormatException.class, () -> tiny(duplicateId)).getMessage().contains("is not a unique id"));
         assertTrue(assertThrows(TokenizerFormatException.class, () -> tiny("{\"model\": ")).getMessage().startsWith("not valid JSON"));

@@ -229,7 +229,8 @@ public final class OnnxReader {
         for (int i = 0; i < shape.length; i++) {
             long d = dims.get(i);
             if (d < 0) throw new OnnxFormatException("'" + name + "' has negative dims " + dims);
-            count *= d;
+            if (d > Integer.MAX_VALUE) throw new OnnxFormatException("'" + name + "' dims " + dims + " exceed 2^31-1 values");
+            count *= d; // both factors ≤ 2^31 - 1: no overflow
             if (count > Integer.MAX_VALUE) throw new OnnxFormatException("'" + name + "' dims " + dims + " exceed 2^31-1 values");
             shape[i] = (int) d;
         }

@@ -109,13 +109,20 @@ public final class PeftAdapterFormat {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no " + CONFIG_NAME + ": not a PEFT adapter directory");
         }
+        return parseConfig(file, Files.readAllBytes(file));
+    }
+
+    /** The adapter_config.json held in {@code json}; {@code file} only names it in errors. */
+    static AdapterConfigFile parseConfig(Path file, byte[] json) throws AdapterFormatException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = JSON.readTree(json);
         } catch (JacksonException e) {
             var at = e.getLocation();
             throw new AdapterFormatException(file, "not valid JSON: " + e.getOriginalMessage()
                     + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+        } catch (IOException e) { // CharConversionException: bytes that are no text in the encoding Jackson detected
+            throw new AdapterFormatException(file, "not valid JSON text: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new AdapterFormatException(file, "must hold a JSON object, found " + (root == null ? "nothing" : root.getNodeType()));

@@ -136,6 +136,9 @@ class OnnxReaderTest {
         assertEquals("'n' has negative dims [3, -1]", negative.getMessage());
         var tooLarge = parseFails(OnnxModelBuilder.floatTensor("big", new float[1], 100_000, 100_000));
         assertEquals("'big' dims [100000, 100000] exceed 2^31-1 values", tooLarge.getMessage());
+        // 2 · 2^62 wraps a long to a negative count: each dim is checked before it multiplies.
+        var wrapping = parseFails(OnnxModelBuilder.floatTensor("wrap", new float[0], 2, 1L << 62));
+        assertEquals("'wrap' dims [2, 4611686018427387904] exceed 2^31-1 values", wrapping.getMessage());
         // 2·10⁹ values fit an int but not the input: refused before any allocation.
         var noData = parseFails(OnnxModelBuilder.floatTensor("huge", new float[1], 50_000, 40_000));
         assertTrue(noData.getMessage().endsWith("raw_data holds 4 bytes but the dims need 8000000000"), noData.getMessage());
