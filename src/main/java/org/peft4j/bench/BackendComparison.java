@@ -86,7 +86,7 @@ public final class BackendComparison {
     }
 
     private static Measurement measure(Backend backend, int warmup, int runs, Runnable body) {
-        for (int i = 0; i < warmup; i++) body.run();
+        StepTimer.warmUp(warmup, body);
         backend.profileDevice(true);
         backend.resetDeviceTime();
         StepTimer.Timing timing = StepTimer.time(0, runs, body);

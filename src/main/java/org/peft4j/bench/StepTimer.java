@@ -2,16 +2,21 @@ package org.peft4j.bench;
 
 import java.util.Arrays;
 
-/** Warm-up, then timed repetitions; reports the median and the fastest run (seconds). */
+/** Warm-up (a number of runs and at least half a second), then timed repetitions; reports the median and the fastest run (seconds). */
 public final class StepTimer {
     private StepTimer() {}
+
+    /** The least time spent warming up. */
+    public static final long MIN_WARMUP_NANOS = 500_000_000L;
+    private static final int MAX_WARMUP_RUNS = 10_000;
 
     /** Timing summary of repeated runs. */
     public record Timing(double medianSeconds, double minSeconds, int runs) {}
 
+    /** {@link #warmUp}, then {@code runs} timed runs. */
     public static Timing time(int warmup, int runs, Runnable body) {
         if (runs < 1) throw new IllegalArgumentException("need at least one timed run");
-        for (int i = 0; i < warmup; i++) body.run();
+        warmUp(warmup, body);
         double[] seconds = new double[runs];
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
@@ -21,5 +26,16 @@ public final class StepTimer {
         Arrays.sort(seconds);
         double median = runs % 2 == 1 ? seconds[runs / 2] : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2;
         return new Timing(median, seconds[0], runs);
+    }
+
+    /**
+     * Runs {@code body} at least {@code warmup} times and, unless {@code warmup} is 0, for at least
+     * {@link #MIN_WARMUP_NANOS} (a small kernel needs thousands of calls before the JIT has compiled it).
+     */
+    public static void warmUp(int warmup, Runnable body) {
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || (warmup > 0 && System.nanoTime() - start < MIN_WARMUP_NANOS && i < MAX_WARMUP_RUNS); i++) {
+            body.run();
+        }
     }
 }
