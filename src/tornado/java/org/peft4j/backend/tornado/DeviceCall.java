@@ -30,6 +30,7 @@ final class DeviceCall implements AutoCloseable {
     private final TornadoExecutionPlan plan;
     private final List<float[]> scalars;
     private final List<Operand> operands;
+    private boolean profiled;
 
     /** How a kernel uses an operand: read it, overwrite every element, or read and write it. */
     enum Use { READ, WRITE, UPDATE }
@@ -54,8 +55,11 @@ final class DeviceCall implements AutoCloseable {
             if (tensors[i] instanceof Tensor t) System.arraycopy(t.data(), t.offset(), o.staging(), 0, t.size());
             else System.arraycopy(((IntTensor) tensors[i]).data(), 0, o.staging(), 0, ((IntTensor) tensors[i]).size());
         }
-        if (profiled) plan.withProfiler(ProfilerMode.SILENT);
-        else plan.withoutProfiler();
+        if (profiled != this.profiled) {
+            if (profiled) plan.withProfiler(ProfilerMode.SILENT);
+            else plan.withoutProfiler();
+            this.profiled = profiled;
+        }
         TornadoExecutionResult result = plan.execute();
         for (int i = 0; i < tensors.length; i++) {
             Operand o = operands.get(i);
