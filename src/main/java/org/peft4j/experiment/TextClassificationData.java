@@ -65,11 +65,16 @@ public record TextClassificationData(String name, List<String> classes, List<Exa
     /** Tokenises every part of {@code split}. */
     public static <T> TextClassificationData tokenize(String name, List<String> classes, Split<T> split, Function<T, String> text,
                                                       ToIntFunction<T> label, WordPieceTokenizer tokenizer) {
-        Function<List<T>, List<Example>> encode = items -> items.parallelStream().map(item -> {
-            int y = label.applyAsInt(item);
-            if (y < 0 || y >= classes.size()) throw new IllegalArgumentException(name + ": label " + y + " is not one of " + classes);
-            return new Example(tokenizer.encode(text.apply(item)).ids(), y);
-        }).toList();
+        // Labels are checked on this thread first: an exception thrown inside the parallel stream
+        // may come back re-wrapped by the fork-join pool, with another message.
+        for (List<T> part : List.of(split.train(), split.validation(), split.test())) {
+            for (T item : part) {
+                int y = label.applyAsInt(item);
+                if (y < 0 || y >= classes.size()) throw new IllegalArgumentException(name + ": label " + y + " is not one of " + classes);
+            }
+        }
+        Function<List<T>, List<Example>> encode = items -> items.parallelStream()
+                .map(item -> new Example(tokenizer.encode(text.apply(item)).ids(), label.applyAsInt(item))).toList();
         return new TextClassificationData(name, classes, encode.apply(split.train()), encode.apply(split.validation()),
                 encode.apply(split.test()));
     }
