@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = "List compute backends and which one --backend auto would run.")
 final class DevicesCommand implements Runnable {
+    @picocli.CommandLine.Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
+
     @Override
     public void run() {
         String auto = "jvm";
