@@ -1,22 +1,34 @@
 package org.peft4j.backend.tornado;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.peft4j.backend.DeviceTime;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.TornadoProfilerResult;
 
-/** The compiled {@link DeviceCall}s of one backend, how they are run, and the device time they took. */
+/**
+ * The compiled {@link DeviceCall}s of one backend, by kernel and by the sizes they were built for
+ * (the layers of a model and the steps of a run reuse them, so TornadoVM compiles each kernel once
+ * per shape), how they are run, and the device time they took.
+ */
 final class DeviceRunner implements AutoCloseable {
     /** For calls without scalar blocks. */
     static final float[][] NO_SCALARS = new float[0][];
 
-    private final DeviceCalls calls = new DeviceCalls();
+    private final Map<List<Object>, DeviceCall> calls = new HashMap<>();
     private boolean profiled;
     private DeviceTime times = DeviceTime.NONE;
 
-    /** The call for {@code kernel} at {@code sizes}, compiled on first use (see {@link DeviceCalls#get}). */
+    /** The call for {@code kernel} at {@code sizes} (shapes, flags: values, not arrays), compiled on first use. */
     DeviceCall call(String kernel, Function<DeviceCall.Builder, DeviceCall> build, Object... sizes) {
-        return calls.get(kernel, build, sizes);
+        List<Object> key = new ArrayList<>(sizes.length + 1);
+        key.add(kernel);
+        key.addAll(Arrays.asList(sizes));
+        return calls.computeIfAbsent(key, k -> build.apply(new DeviceCall.Builder(kernel + "_" + calls.size())));
     }
 
     /** Runs {@code call} on {@code operands} (in the order its builder registered them) with fresh scalar blocks. */
@@ -37,5 +49,8 @@ final class DeviceRunner implements AutoCloseable {
     int compiledCalls() { return calls.size(); }
 
     @Override
-    public void close() { calls.close(); }
+    public void close() {
+        calls.values().forEach(DeviceCall::close);
+        calls.clear();
+    }
 }
