@@ -16,6 +16,14 @@ public interface Backend extends Ops, AutoCloseable {
 
     default void resetDeviceTime() {}
 
+    /**
+     * Binds {@code plan} to this backend for repeated runs exchanging {@code io} with the host. The
+     * default replays it call by call; a device backend may keep its other tensors resident.
+     */
+    default PreparedPlan prepare(Plan plan, PlanIO io) {
+        return PreparedPlan.replay(plan, this, "");
+    }
+
     @Override
     default void close() {}
 }

@@ -18,6 +18,9 @@ public final class DropoutSites {
         return new Dropout(name, p, nextSite++, seedAndStep);
     }
 
+    /** The {@code [seed, step]} tensor every site reads (the host rewrites it before each training step). */
+    public IntTensor seedAndStep() { return seedAndStep; }
+
     /** Selects the masks of training step {@code step}. */
     public void setStep(long step) {
         seedAndStep.data()[1] = (int) step;

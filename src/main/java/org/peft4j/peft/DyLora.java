@@ -1,5 +1,6 @@
 package org.peft4j.peft;
 
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.peft4j.nn.Seeds;
@@ -93,6 +94,9 @@ public final class DyLora implements AdapterMethod {
         public void beforeStep(long step) {
             setTrainingRank(rankAt(step));
         }
+
+        @Override
+        public List<Tensor> stepInputs() { return List.of(trainingMask); }
 
         /** Evaluation passes and merging use the first {@code rank} components from now on (1 ≤ rank ≤ r_max). */
         public void setEvalRank(int rank) {

@@ -211,6 +211,13 @@ public final class PeftModel implements AdaptableModel, StepListener {
         for (Adapter a : runningAdapters()) a.afterOptimizerStep(step, learningRate);
     }
 
+    @Override
+    public List<Tensor> stepInputs() {
+        List<Tensor> all = new ArrayList<>();
+        for (Adapter a : runningAdapters()) all.addAll(a.stepInputs());
+        return all;
+    }
+
     private java.util.Collection<Adapter> runningAdapters() {
         if (!enabled || active == null || mergedDeltas.containsKey(active)) return List.of();
         return adapters.get(active).byModule().values();

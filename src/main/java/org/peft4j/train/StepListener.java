@@ -1,5 +1,8 @@
 package org.peft4j.train;
 
+import java.util.List;
+import org.peft4j.tensor.Tensor;
+
 /**
  * A model part that acts between training steps on the host, e.g. DyLoRA drawing this step's
  * rank, or SoRA's proximal step on its gates after the optimizer update.
@@ -10,4 +13,10 @@ public interface StepListener {
 
     /** After the optimizer update of {@code step}, with the learning rate it used. */
     default void afterOptimizerStep(long step, double learningRate) {}
+
+    /**
+     * The tensors other than trainable values that these hooks rewrite between steps (DyLoRA's rank
+     * mask): a prepared training plan takes them in on every run, as it does the batch.
+     */
+    default List<Tensor> stepInputs() { return List.of(); }
 }

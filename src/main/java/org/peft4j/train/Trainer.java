@@ -100,6 +100,7 @@ public final class Trainer {
                 if (model instanceof StepListener l) l.beforeStep(step);
                 StepPlans.Recorded run = plans.training(batch);
                 run.run(backend, batch);
+                if (step == start) log.accept("training step on " + backend.name() + ": " + run.description());
                 float loss = run.loss().at(0);
                 double gradNorm = checkFinite(step, loss);
                 if (settings.maxGradNorm() > 0) GradientClipping.clipGlobalNorm(backend, trainable, settings.maxGradNorm());

@@ -1,6 +1,6 @@
 package org.peft4j.backend.jvm;
 
-import org.peft4j.tensor.Shapes;
+import org.peft4j.backend.HeadLayout;
 import org.peft4j.tensor.Tensor;
 
 /** Moves attention heads between the packed {@code [B, S, W]} layout and {@code [B, H, S, D]}. */
@@ -8,12 +8,12 @@ final class Heads {
     private Heads() {}
 
     static void split(Tensor x, int column, Tensor out) {
-        check("splitHeads", x, column, out);
+        HeadLayout.check("splitHeads", x, column, out);
         move(x, column, out, true);
     }
 
     static void merge(Tensor x, int column, Tensor out) {
-        check("mergeHeads", out, column, x);
+        HeadLayout.check("mergeHeads", out, column, x);
         move(out, column, x, false);
     }
 
@@ -31,12 +31,5 @@ final class Heads {
                 }
             }
         }
-    }
-
-    private static void check(String op, Tensor packed, int column, Tensor heads) {
-        Shapes.check(packed.rank() == 3 && heads.rank() == 4, op, "expected packed [B, S, W] and heads [B, H, S, D]", packed, heads);
-        Shapes.check(packed.dim(0) == heads.dim(0) && packed.dim(1) == heads.dim(2), op, "batch or sequence length differ", packed, heads);
-        Shapes.check(column >= 0 && column + heads.dim(1) * heads.dim(3) <= packed.dim(2), op,
-                "columns [" + column + ", " + (column + heads.dim(1) * heads.dim(3)) + ") outside the packed width", packed, heads);
     }
 }

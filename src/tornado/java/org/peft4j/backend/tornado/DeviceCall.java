@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
@@ -26,16 +27,13 @@ import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
  * Calls at the same shapes share one compiled plan whatever tensors they get (the layers of a
  * model compile once), and host and device agree whenever {@link #run} returns.
  */
-final class DeviceCall implements AutoCloseable {
+final class DeviceCall implements Device.Call, AutoCloseable {
     private final TornadoExecutionPlan plan;
     private final List<float[]> scalars;
     private final List<Operand> operands;
     private boolean profiled;
 
-    /** How a kernel uses an operand: read it, overwrite every element, or read and write it. */
-    enum Use { READ, WRITE, UPDATE }
-
-    private record Operand(Object staging, Use use) {}
+    private record Operand(Object staging, Device.Use use) {}
 
     private DeviceCall(TornadoExecutionPlan plan, List<float[]> scalars, List<Operand> operands) {
         this.plan = plan;
@@ -51,7 +49,7 @@ final class DeviceCall implements AutoCloseable {
         for (int i = 0; i < scalarValues.length; i++) System.arraycopy(scalarValues[i], 0, scalars.get(i), 0, scalarValues[i].length);
         for (int i = 0; i < tensors.length; i++) {
             Operand o = operands.get(i);
-            if (o.use() == Use.WRITE) continue;
+            if (o.use() == Device.Use.WRITE) continue;
             if (tensors[i] instanceof Tensor t) System.arraycopy(t.data(), t.offset(), o.staging(), 0, t.size());
             else System.arraycopy(((IntTensor) tensors[i]).data(), 0, o.staging(), 0, ((IntTensor) tensors[i]).size());
         }
@@ -63,7 +61,7 @@ final class DeviceCall implements AutoCloseable {
         TornadoExecutionResult result = plan.execute();
         for (int i = 0; i < tensors.length; i++) {
             Operand o = operands.get(i);
-            if (o.use() == Use.READ) continue;
+            if (o.use() == Device.Use.READ) continue;
             if (tensors[i] instanceof Tensor t) System.arraycopy(o.staging(), 0, t.data(), t.offset(), t.size());
             else System.arraycopy(o.staging(), 0, ((IntTensor) tensors[i]).data(), 0, ((IntTensor) tensors[i]).size());
         }
@@ -72,6 +70,11 @@ final class DeviceCall implements AutoCloseable {
 
     @Override
     public void close() {
+        release(plan);
+    }
+
+    /** Frees {@code plan}'s device memory. */
+    static void release(TornadoExecutionPlan plan) {
         try {
             plan.close();
         } catch (TornadoExecutionPlanException e) {
@@ -80,7 +83,7 @@ final class DeviceCall implements AutoCloseable {
     }
 
     /** Collects the operands, sizes and kernels of one call, then compiles them into a plan. */
-    static final class Builder {
+    static final class Builder implements Device.Builder {
         private final String graph;
         private final List<Operand> operands = new ArrayList<>();
         private final Set<Object> everyRun = new LinkedHashSet<>(), once = new LinkedHashSet<>(), results = new LinkedHashSet<>();
@@ -92,39 +95,43 @@ final class DeviceCall implements AutoCloseable {
         Builder(String graph) { this.graph = graph; }
 
         /** The next operand's staging array, sized like {@code like}. */
-        float[] operand(Tensor like, Use use) {
+        @Override
+        public float[] operand(Tensor like, Device.Use use) {
             return register(new float[like.size()], use);
         }
 
-        int[] operand(IntTensor like, Use use) {
+        @Override
+        public int[] operand(IntTensor like, Device.Use use) {
             return register(new int[like.size()], use);
         }
 
-        /** An array only the device uses (partial sums ...): allocated with the first run, never copied back. */
-        float[] scratch(int size) {
+        /** Allocated with the first run, never copied back. */
+        @Override
+        public float[] scratch(int size) {
             float[] array = new float[size];
             once.add(array);
             return array;
         }
 
-        /** Constant integer arguments (sizes, strides), copied once. */
-        int[] sizes(int... values) {
+        @Override
+        public int[] sizes(int... values) {
             int[] copy = values.clone();
             once.add(copy);
             return copy;
         }
 
-        /** A scalar block refilled before each run (learning rate, α, β ...). */
-        float[] scalars(int count) {
+        /** Refilled and copied in before each run (learning rate, α, β ...). */
+        @Override
+        public float[] scalars(int count) {
             float[] block = new float[count];
             scalars.add(block);
             everyRun.add(block);
             return block;
         }
 
-        /** Adds a task; {@code grid} (may be null) fixes its global and local sizes. */
-        Builder task(String id, Consumer<TaskGraph> add, WorkerGrid grid) {
-            tasks.add(add);
+        @Override
+        public Builder task(String id, BiConsumer<TaskGraph, String> add, WorkerGrid grid) {
+            tasks.add(g -> add.accept(g, id));
             if (grid != null) {
                 grids.addWorkerGrid(graph + "." + id, grid);
                 gridded = true;
@@ -132,7 +139,8 @@ final class DeviceCall implements AutoCloseable {
             return this;
         }
 
-        DeviceCall build() {
+        @Override
+        public DeviceCall build() {
             TaskGraph g = new TaskGraph(graph);
             if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
             if (!everyRun.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
@@ -143,10 +151,10 @@ final class DeviceCall implements AutoCloseable {
             return new DeviceCall(plan, List.copyOf(scalars), List.copyOf(operands));
         }
 
-        private <A> A register(A staging, Use use) {
+        private <A> A register(A staging, Device.Use use) {
             operands.add(new Operand(staging, use));
-            if (use != Use.WRITE) everyRun.add(staging);
-            if (use != Use.READ) results.add(staging);
+            if (use != Device.Use.WRITE) everyRun.add(staging);
+            if (use != Device.Use.READ) results.add(staging);
             return staging;
         }
     }

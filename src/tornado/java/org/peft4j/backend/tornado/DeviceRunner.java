@@ -15,25 +15,24 @@ import uk.ac.manchester.tornado.api.TornadoProfilerResult;
  * (the layers of a model and the steps of a run reuse them, so TornadoVM compiles each kernel once
  * per shape), how they are run, and the device time they took.
  */
-final class DeviceRunner implements AutoCloseable {
-    /** For calls without scalar blocks. */
-    static final float[][] NO_SCALARS = new float[0][];
-
+final class DeviceRunner implements Device, AutoCloseable {
     private final Map<List<Object>, DeviceCall> calls = new HashMap<>();
     private boolean profiled;
     private DeviceTime times = DeviceTime.NONE;
 
-    /** The call for {@code kernel} at {@code sizes} (shapes, flags: values, not arrays), compiled on first use. */
-    DeviceCall call(String kernel, Function<DeviceCall.Builder, DeviceCall> build, Object... sizes) {
+    /** Compiled on first use, then shared by every call at the same sizes. */
+    @Override
+    public Call call(String kernel, Function<Builder, Call> build, Object... sizes) {
         List<Object> key = new ArrayList<>(sizes.length + 1);
         key.add(kernel);
         key.addAll(Arrays.asList(sizes));
-        return calls.computeIfAbsent(key, k -> build.apply(new DeviceCall.Builder(kernel + "_" + calls.size())));
+        return calls.computeIfAbsent(key, k -> (DeviceCall) build.apply(new DeviceCall.Builder(kernel + "_" + calls.size())));
     }
 
-    /** Runs {@code call} on {@code operands} (in the order its builder registered them) with fresh scalar blocks. */
-    void run(DeviceCall call, float[][] scalars, Object... operands) {
-        TornadoExecutionResult result = call.run(profiled, scalars, operands);
+    /** Copies the operands in, runs, and copies the results back. */
+    @Override
+    public void run(Call call, float[][] scalars, Object... operands) {
+        TornadoExecutionResult result = ((DeviceCall) call).run(profiled, scalars, operands);
         if (profiled) {
             TornadoProfilerResult p = result.getProfilerResult();
             times = times.plus(p.getDeviceWriteTime(), p.getDeviceReadTime(), p.getDeviceKernelTime(), p.getTotalTime());

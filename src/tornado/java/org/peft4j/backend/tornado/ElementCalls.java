@@ -2,51 +2,121 @@ package org.peft4j.backend.tornado;
 
 import org.peft4j.backend.AdamW;
 import org.peft4j.tensor.Shapes;
+import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 
 /**
- * Element-wise work on the device, GELU, axpy and AdamW ({@link ElementKernels}), and the two-pass
- * sum of squares ({@link ReduceKernels}).
+ * Element-wise work on the device ({@link ElementKernels}): GELU, sums, copies, fills, bias add and
+ * gradient, dropout, axpy and AdamW; and the two-pass sum of squares ({@link ReduceKernels}).
  */
 final class ElementCalls {
-    private final DeviceRunner device;
+    private final Device device;
 
-    ElementCalls(DeviceRunner device) {
+    ElementCalls(Device device) {
         this.device = device;
     }
 
     void gelu(Tensor x, Tensor y) {
         Shapes.requireSameSize("gelu", x, y);
         int size = x.size();
-        DeviceCall call = device.call("gelu", build -> {
-            float[] xd = build.operand(x, DeviceCall.Use.READ), yd = build.operand(y, DeviceCall.Use.WRITE);
-            return build.task("t0", g -> g.task("t0", ElementKernels::gelu, xd, yd, size), null).build();
+        Device.Call call = device.call("gelu", build -> {
+            float[] xd = build.operand(x, Device.Use.READ), yd = build.operand(y, Device.Use.WRITE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::gelu, xd, yd, size), null).build();
         }, size);
-        device.run(call, DeviceRunner.NO_SCALARS, x, y);
+        device.run(call, Device.NO_SCALARS, x, y);
     }
 
     void geluBackward(Tensor x, Tensor dy, Tensor dx) {
         Shapes.requireSameSize("geluBackward", x, dy);
         Shapes.requireSameSize("geluBackward", x, dx);
         int size = x.size();
-        DeviceCall call = device.call("geluBackward", build -> {
-            float[] xd = build.operand(x, DeviceCall.Use.READ), dyd = build.operand(dy, DeviceCall.Use.READ);
-            float[] dxd = build.operand(dx, DeviceCall.Use.WRITE);
-            return build.task("t0", g -> g.task("t0", ElementKernels::geluBackward, xd, dyd, dxd, size), null).build();
+        Device.Call call = device.call("geluBackward", build -> {
+            float[] xd = build.operand(x, Device.Use.READ), dyd = build.operand(dy, Device.Use.READ);
+            float[] dxd = build.operand(dx, Device.Use.WRITE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::geluBackward, xd, dyd, dxd, size), null).build();
         }, size);
-        device.run(call, DeviceRunner.NO_SCALARS, x, dy, dx);
+        device.run(call, Device.NO_SCALARS, x, dy, dx);
+    }
+
+    void add(Tensor a, Tensor b, Tensor out) {
+        Shapes.requireSameSize("add", a, b);
+        Shapes.requireSameSize("add", a, out);
+        int size = a.size();
+        Device.Call call = device.call("add", build -> {
+            float[] ad = build.operand(a, Device.Use.READ), bd = build.operand(b, Device.Use.READ);
+            float[] od = build.operand(out, Device.Use.WRITE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::add, ad, bd, od, size), null).build();
+        }, size);
+        device.run(call, Device.NO_SCALARS, a, b, out);
+    }
+
+    void addBias(Tensor x, Tensor bias) {
+        int size = x.size(), n = x.cols();
+        Shapes.require("addBias", "bias", bias, n);
+        Device.Call call = device.call("addBias", build -> {
+            float[] xd = build.operand(x, Device.Use.UPDATE), bd = build.operand(bias, Device.Use.READ);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::addBias, xd, bd, size, n), null).build();
+        }, size, n);
+        device.run(call, Device.NO_SCALARS, x, bias);
+    }
+
+    void biasGradient(Tensor dy, Tensor dbias) {
+        int rows = dy.rows(), n = dy.cols();
+        Shapes.require("biasGradient", "dbias", dbias, n);
+        Device.Call call = device.call("biasGradient", build -> {
+            float[] dyd = build.operand(dy, Device.Use.READ), dbd = build.operand(dbias, Device.Use.UPDATE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::biasGradient, dyd, dbd, rows, n), null).build();
+        }, rows, n);
+        device.run(call, Device.NO_SCALARS, dy, dbias);
+    }
+
+    void copy(Tensor src, Tensor dst) {
+        Shapes.requireSameSize("copy", src, dst);
+        int size = src.size();
+        Device.Call call = device.call("copy", build -> {
+            float[] sd = build.operand(src, Device.Use.READ), dd = build.operand(dst, Device.Use.WRITE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::copy, sd, dd, size), null).build();
+        }, size);
+        device.run(call, Device.NO_SCALARS, src, dst);
+    }
+
+    void fill(Tensor x, float value) {
+        int size = x.size();
+        Device.Call call = device.call("fill", build -> {
+            float[] xd = build.operand(x, Device.Use.WRITE);
+            float[] v = build.scalars(1);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::fill, xd, v, size), null).build();
+        }, size);
+        device.run(call, new float[][] {{value}}, x);
+    }
+
+    /** Forward and backward alike: the same mask, regenerated from {@code seed} = {seed, step} and the site. */
+    void dropout(Tensor x, float p, IntTensor seed, int site, Tensor y) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must lie in [0, 1), got " + p);
+        Shapes.requireSameSize("dropout", x, y);
+        if (seed.size() != 2) throw new IllegalArgumentException("dropout seed must be [seed, step], got " + seed);
+        int size = x.size();
+        float scale = 1f / (1f - p);
+        Device.Call call = device.call("dropout", build -> {
+            float[] xd = build.operand(x, Device.Use.READ);
+            int[] sd = build.operand(seed, Device.Use.READ);
+            float[] yd = build.operand(y, Device.Use.WRITE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::dropout, xd, sd, yd, site, p, scale, size),
+                    null).build();
+        }, size, site, p);
+        device.run(call, Device.NO_SCALARS, x, seed, y);
     }
 
     void axpy(float alpha, Tensor x, Tensor y) {
         Shapes.requireSameSize("axpy", x, y);
         int size = x.size();
-        DeviceCall call = device.call("axpy", build -> {
-            float[] xd = build.operand(x, DeviceCall.Use.READ), yd = build.operand(y, DeviceCall.Use.UPDATE);
+        Device.Call call = device.call("axpy", build -> {
+            float[] xd = build.operand(x, Device.Use.READ), yd = build.operand(y, Device.Use.UPDATE);
             float[] a = build.scalars(1);
-            return build.task("t0", g -> g.task("t0", ElementKernels::axpy, xd, yd, a, size), null).build();
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::axpy, xd, yd, a, size), null).build();
         }, size);
         device.run(call, new float[][] {{alpha}}, x, y);
     }
@@ -56,11 +126,11 @@ final class ElementCalls {
         Shapes.requireSameSize("adamW", param, m);
         Shapes.requireSameSize("adamW", param, v);
         int size = param.size();
-        DeviceCall call = device.call("adamW", build -> {
-            float[] pd = build.operand(param, DeviceCall.Use.UPDATE), gd = build.operand(grad, DeviceCall.Use.READ);
-            float[] md = build.operand(m, DeviceCall.Use.UPDATE), vd = build.operand(v, DeviceCall.Use.UPDATE);
+        Device.Call call = device.call("adamW", build -> {
+            float[] pd = build.operand(param, Device.Use.UPDATE), gd = build.operand(grad, Device.Use.READ);
+            float[] md = build.operand(m, Device.Use.UPDATE), vd = build.operand(v, Device.Use.UPDATE);
             float[] hyper = build.scalars(6);
-            return build.task("t0", g -> g.task("t0", ElementKernels::adamW, pd, gd, md, vd, hyper, size), null).build();
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::adamW, pd, gd, md, vd, hyper, size), null).build();
         }, size);
         device.run(call, new float[][] {{h.beta1(), h.beta2(), 1 - h.lr() * h.weightDecay(), h.lr() / h.biasCorrection1(),
                 (float) (1 / Math.sqrt(h.biasCorrection2())), h.eps()}}, param, grad, m, v);
@@ -71,8 +141,8 @@ final class ElementCalls {
         Shapes.require("sumOfSquares", "out", out, 1);
         int size = x.size();
         int groups = Math.max(1, Math.min(64, (size + ReduceKernels.GROUP - 1) / ReduceKernels.GROUP));
-        DeviceCall call = device.call("sumOfSquares", build -> {
-            float[] xd = build.operand(x, DeviceCall.Use.READ), od = build.operand(out, DeviceCall.Use.WRITE);
+        Device.Call call = device.call("sumOfSquares", build -> {
+            float[] xd = build.operand(x, Device.Use.READ), od = build.operand(out, Device.Use.WRITE);
             float[] partial = build.scratch(groups);
             KernelContext ctx = new KernelContext();
             WorkerGrid first = new WorkerGrid1D(groups * ReduceKernels.GROUP);
@@ -80,10 +150,10 @@ final class ElementCalls {
             WorkerGrid second = new WorkerGrid1D(ReduceKernels.GROUP);
             second.setLocalWork(ReduceKernels.GROUP, 1, 1);
             int[] firstShape = build.sizes(size, 1), secondShape = build.sizes(groups, 0);
-            build.task("partial", g -> g.task("partial", ReduceKernels::groupSums, ctx, xd, partial, firstShape), first);
-            return build.task("finish", g -> g.task("finish", ReduceKernels::groupSums, ctx, partial, od, secondShape),
+            build.task("partial", (g, taskId) -> g.task(taskId, ReduceKernels::groupSums, ctx, xd, partial, firstShape), first);
+            return build.task("finish", (g, taskId) -> g.task(taskId, ReduceKernels::groupSums, ctx, partial, od, secondShape),
                     second).build();
         }, size);
-        device.run(call, DeviceRunner.NO_SCALARS, x, out);
+        device.run(call, Device.NO_SCALARS, x, out);
     }
 }

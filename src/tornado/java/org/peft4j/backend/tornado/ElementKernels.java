@@ -3,7 +3,10 @@ package org.peft4j.backend.tornado;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 
-/** Element-wise kernels for TornadoVM: GELU (erf form) forward and backward, axpy, and the AdamW update. */
+/**
+ * Element-wise kernels for TornadoVM: GELU (erf form) forward and backward, sums, copies, bias
+ * add and its column-sum gradient, counter-based dropout, axpy, and the AdamW update.
+ */
 public final class ElementKernels {
     private static final float INV_SQRT2 = 0.70710678f;
     private static final float INV_SQRT_2PI = 0.39894228f;
@@ -27,6 +30,48 @@ public final class ElementKernels {
         }
     }
 
+    /** {@code out = a + b} (out may alias a or b). */
+    public static void add(float[] a, float[] b, float[] out, int size) {
+        for (@Parallel int i = 0; i < size; i++) out[i] = a[i] + b[i];
+    }
+
+    /** {@code x[r, :] += bias}. */
+    public static void addBias(float[] x, float[] bias, int size, int n) {
+        for (@Parallel int i = 0; i < size; i++) x[i] += bias[i % n];
+    }
+
+    /** {@code dbias[j] += Σ_r dy[r, j]}, one work-item per column, rows in order. */
+    public static void biasGradient(float[] dy, float[] dbias, int rows, int n) {
+        for (@Parallel int j = 0; j < n; j++) {
+            float sum = 0f;
+            for (int r = 0; r < rows; r++) sum += dy[r * n + j];
+            dbias[j] += sum;
+        }
+    }
+
+    public static void copy(float[] src, float[] dst, int size) {
+        for (@Parallel int i = 0; i < size; i++) dst[i] = src[i];
+    }
+
+    /** {@code x[i] = value[0]}. */
+    public static void fill(float[] x, float[] value, int size) {
+        for (@Parallel int i = 0; i < size; i++) x[i] = value[0];
+    }
+
+    /**
+     * Inverted dropout with the JVM backend's counter-based mask: element i is kept iff
+     * {@code u = (mix(key + i) >>> 11)·2⁻⁵³ ≥ p}, with {@code key = mix((seed << 32) ^ step ^ site·φ64)},
+     * mix the SplitMix64 finaliser; kept elements are scaled by {@code scale = 1/(1−p)}.
+     * {@code seed} = {seed, step}.
+     */
+    public static void dropout(float[] x, int[] seed, float[] y, int site, float p, float scale, int size) {
+        for (@Parallel int i = 0; i < size; i++) {
+            long key = mix((((long) seed[0]) << 32) ^ (seed[1] & 0xFFFFFFFFL) ^ (site * 0x9E3779B97F4A7C15L));
+            double u = shiftRightUnsigned(mix(key + i), 11) * 0x1.0p-53;
+            y[i] = u >= p ? x[i] * scale : 0f;
+        }
+    }
+
     /** {@code y += α·x}, α = {@code alpha[0]}. */
     public static void axpy(float[] x, float[] y, float[] alpha, int size) {
         for (@Parallel int i = 0; i < size; i++) y[i] += alpha[0] * x[i];
@@ -46,6 +91,17 @@ public final class ElementKernels {
             m[i] = mi;
             v[i] = vi;
         }
+    }
+
+    private static long mix(long z) {
+        long a = (z ^ shiftRightUnsigned(z, 30)) * 0xBF58476D1CE4E5B9L;
+        long b = (a ^ shiftRightUnsigned(a, 27)) * 0x94D049BB133111EBL;
+        return b ^ shiftRightUnsigned(b, 31);
+    }
+
+    /** {@code z >>> n} spelled as a shift and a mask: TornadoVM's OpenCL code shifts longs arithmetically. */
+    private static long shiftRightUnsigned(long z, int n) {
+        return (z >> n) & ((1L << (64 - n)) - 1);
     }
 
     /** Φ(x) = ½·erfc(−x/√2), erfc from the Chebyshev fit of Numerical Recipes (as the JVM backend). */

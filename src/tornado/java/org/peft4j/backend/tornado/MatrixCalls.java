@@ -13,9 +13,9 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
 final class MatrixCalls {
     private static final int TILE = GemmKernel.TILE;
 
-    private final DeviceRunner device;
+    private final Device device;
 
-    MatrixCalls(DeviceRunner device) {
+    MatrixCalls(Device device) {
         this.device = device;
     }
 
@@ -29,9 +29,9 @@ final class MatrixCalls {
 
     private void gemm(String kernel, GemmShape s, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         if (s.batch() == 0 || s.m() == 0 || s.n() == 0) return;
-        DeviceCall call = device.call(kernel, build -> {
-            float[] ad = build.operand(a, DeviceCall.Use.READ), bd = build.operand(b, DeviceCall.Use.READ);
-            float[] cd = build.operand(c, DeviceCall.Use.UPDATE);
+        Device.Call call = device.call(kernel, build -> {
+            float[] ad = build.operand(a, Device.Use.READ), bd = build.operand(b, Device.Use.READ);
+            float[] cd = build.operand(c, Device.Use.UPDATE);
             return gemmTask(build, "t0", ta, tb, s, ad, bd, cd).build();
         }, s, ta, tb);
         device.run(call, new float[][] {{alpha, beta}}, a, b, c);
@@ -42,10 +42,10 @@ final class MatrixCalls {
         GemmShape down = GemmShape.of(Transpose.N, Transpose.T, x, a, h);
         GemmShape up = GemmShape.of(Transpose.N, Transpose.T, h, b, y);
         if (down.m() == 0) return;
-        DeviceCall call = device.call("loraForward", build -> {
-            float[] xd = build.operand(x, DeviceCall.Use.READ), ad = build.operand(a, DeviceCall.Use.READ);
-            float[] bd = build.operand(b, DeviceCall.Use.READ), hd = build.operand(h, DeviceCall.Use.WRITE);
-            float[] yd = build.operand(y, DeviceCall.Use.UPDATE);
+        Device.Call call = device.call("loraForward", build -> {
+            float[] xd = build.operand(x, Device.Use.READ), ad = build.operand(a, Device.Use.READ);
+            float[] bd = build.operand(b, Device.Use.READ), hd = build.operand(h, Device.Use.WRITE);
+            float[] yd = build.operand(y, Device.Use.UPDATE);
             gemmTask(build, "down", Transpose.N, Transpose.T, down, xd, ad, hd);
             return gemmTask(build, "up", Transpose.N, Transpose.T, up, hd, bd, yd).build();
         }, down, up);
@@ -58,12 +58,12 @@ final class MatrixCalls {
         GemmShape toDb = dB == null ? null : GemmShape.of(Transpose.T, Transpose.N, dy, h, dB);
         GemmShape toDa = dA == null ? null : GemmShape.of(Transpose.T, Transpose.N, dh, x, dA);
         if (toDh.m() == 0) return;
-        DeviceCall call = device.call("loraBackward", build -> {
-            float[] xd = build.operand(x, DeviceCall.Use.READ), dyd = build.operand(dy, DeviceCall.Use.READ);
-            float[] bd = build.operand(b, DeviceCall.Use.READ), hd = build.operand(h, DeviceCall.Use.READ);
-            float[] dhd = build.operand(dh, DeviceCall.Use.WRITE);
-            float[] dad = dA == null ? null : build.operand(dA, DeviceCall.Use.UPDATE);
-            float[] dbd = dB == null ? null : build.operand(dB, DeviceCall.Use.UPDATE);
+        Device.Call call = device.call("loraBackward", build -> {
+            float[] xd = build.operand(x, Device.Use.READ), dyd = build.operand(dy, Device.Use.READ);
+            float[] bd = build.operand(b, Device.Use.READ), hd = build.operand(h, Device.Use.READ);
+            float[] dhd = build.operand(dh, Device.Use.WRITE);
+            float[] dad = dA == null ? null : build.operand(dA, Device.Use.UPDATE);
+            float[] dbd = dB == null ? null : build.operand(dB, Device.Use.UPDATE);
             if (toDb != null) gemmTask(build, "dB", Transpose.T, Transpose.N, toDb, dyd, hd, dbd);
             gemmTask(build, "dh", Transpose.N, Transpose.N, toDh, dyd, bd, dhd);
             if (toDa != null) gemmTask(build, "dA", Transpose.T, Transpose.N, toDa, dhd, xd, dad);
@@ -80,7 +80,7 @@ final class MatrixCalls {
     }
 
     /** Adds one {@link GemmKernel} task computing {@code c = α·op(a)·op(b) + β·c} with a fresh {α, β} block. */
-    static DeviceCall.Builder gemmTask(DeviceCall.Builder build, String id, Transpose ta, Transpose tb, GemmShape s,
+    static Device.Builder gemmTask(Device.Builder build, String id, Transpose ta, Transpose tb, GemmShape s,
                                                float[] a, float[] b, float[] c) {
         int m = s.m(), n = s.n(), k = s.k();
         int[] dims = build.sizes(m, n, k,
@@ -91,7 +91,7 @@ final class MatrixCalls {
         KernelContext ctx = new KernelContext();
         WorkerGrid grid = new WorkerGrid3D(roundUp(n), roundUp(m), s.batch());
         grid.setLocalWork(TILE, TILE, 1);
-        return build.task(id, g -> g.task(id, GemmKernel::gemm, ctx, a, b, c, dims, alphaBeta), grid);
+        return build.task(id, (g, taskId) -> g.task(taskId, GemmKernel::gemm, ctx, a, b, c, dims, alphaBeta), grid);
     }
 
     private static int roundUp(int extent) {

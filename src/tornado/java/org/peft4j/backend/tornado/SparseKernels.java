@@ -9,6 +9,8 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  *   scatter-add:      dense[idx[k]] += values[k]          (indices distinct: no two work-items collide)
  *   gather:           values[k] = dense[idx[k]]
  *   row scatter-add:  table[ids[t], j] += rows[t, j]       (one work-item per column j, tokens in order)
+ *   row gather:       out[t, j] = table[ids[t], j]         (an id outside the table gives NaN)
+ *   heads:            heads[b, h, s, d] ⇄ packed[b, s, column + h·D + d]
  * </pre>
  */
 public final class SparseKernels {
@@ -20,6 +22,24 @@ public final class SparseKernels {
 
     public static void gather(float[] dense, int[] indices, float[] values, int count) {
         for (@Parallel int k = 0; k < count; k++) values[k] = dense[indices[k]];
+    }
+
+    public static void rowGather(float[] table, int[] ids, float[] out, int tokens, int width, int tableRows) {
+        for (@Parallel int i = 0; i < tokens * width; i++) {
+            int id = ids[i / width];
+            out[i] = id >= 0 && id < tableRows ? table[id * width + i % width] : LossKernels.runtimeNaN(table[0]);
+        }
+    }
+
+    /** {@code dims} = {B, H, S, D, W, column}; {@code toHeads} 1 splits, 0 merges. */
+    public static void moveHeads(float[] packed, float[] heads, int[] dims, int toHeads) {
+        int h = dims[1], seq = dims[2], d = dims[3], w = dims[4], column = dims[5];
+        for (@Parallel int e = 0; e < dims[0] * h * seq * d; e++) {
+            int j = e % d, s = (e / d) % seq, head = (e / (d * seq)) % h, b = e / (d * seq * h);
+            int pi = (b * seq + s) * w + column + head * d + j;
+            if (toHeads == 1) heads[e] = packed[pi];
+            else packed[pi] = heads[e];
+        }
     }
 
     public static void rowScatterAdd(float[] rows, int[] ids, float[] table, int tokens, int width) {

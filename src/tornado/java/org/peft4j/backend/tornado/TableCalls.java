@@ -1,9 +1,11 @@
 package org.peft4j.backend.tornado;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.WeakHashMap;
 import org.peft4j.backend.EmbeddingIds;
 import org.peft4j.backend.GemmShape;
+import org.peft4j.backend.HeadLayout;
 import org.peft4j.backend.NearestCode;
 import org.peft4j.backend.SparseIndices;
 import org.peft4j.backend.Transpose;
@@ -11,15 +13,15 @@ import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Indexed work on the device: SLTrain's sparse scatter-add and gather, the table-gradient
- * scatter-add, and nearest-code assignment ({@link SparseKernels}, {@link CodebookKernels}).
+ * Indexed work on the device: SLTrain's sparse scatter-add and gather, table lookups and their
+ * gradient, attention-head moves, and nearest-code assignment ({@link SparseKernels}, {@link CodebookKernels}).
  */
 final class TableCalls {
     /** Whether each index array seen by {@link #sparseScatterAdd} is free of repeats (supports are fixed, so checked once). */
     private final Map<int[], Boolean> distinctIndices = new WeakHashMap<>();
-    private final DeviceRunner device;
+    private final Device device;
 
-    TableCalls(DeviceRunner device) {
+    TableCalls(Device device) {
         this.device = device;
     }
 
@@ -28,39 +30,74 @@ final class TableCalls {
         SparseIndices.check("sparseScatterAdd", values, indices, dense);
         if (!distinctIndices.computeIfAbsent(indices.data(), d -> SparseIndices.distinct(indices))) return false;
         int count = indices.size();
-        DeviceCall call = device.call("sparseScatterAdd", build -> {
-            float[] vd = build.operand(values, DeviceCall.Use.READ);
-            int[] id = build.operand(indices, DeviceCall.Use.READ);
-            float[] dd = build.operand(dense, DeviceCall.Use.UPDATE);
-            return build.task("t0", g -> g.task("t0", SparseKernels::scatterAdd, vd, id, dd, count), null).build();
+        Device.Call call = device.call("sparseScatterAdd", build -> {
+            float[] vd = build.operand(values, Device.Use.READ);
+            int[] id = build.operand(indices, Device.Use.READ);
+            float[] dd = build.operand(dense, Device.Use.UPDATE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, SparseKernels::scatterAdd, vd, id, dd, count), null).build();
         }, count, dense.size());
-        device.run(call, DeviceRunner.NO_SCALARS, values, indices, dense);
+        device.run(call, Device.NO_SCALARS, values, indices, dense);
         return true;
     }
 
     void sparseGather(Tensor dense, IntTensor indices, Tensor values) {
         SparseIndices.check("sparseGather", values, indices, dense);
         int count = indices.size();
-        DeviceCall call = device.call("sparseGather", build -> {
-            float[] dd = build.operand(dense, DeviceCall.Use.READ);
-            int[] id = build.operand(indices, DeviceCall.Use.READ);
-            float[] vd = build.operand(values, DeviceCall.Use.WRITE);
-            return build.task("t0", g -> g.task("t0", SparseKernels::gather, dd, id, vd, count), null).build();
+        Device.Call call = device.call("sparseGather", build -> {
+            float[] dd = build.operand(dense, Device.Use.READ);
+            int[] id = build.operand(indices, Device.Use.READ);
+            float[] vd = build.operand(values, Device.Use.WRITE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, SparseKernels::gather, dd, id, vd, count), null).build();
         }, count, dense.size());
-        device.run(call, DeviceRunner.NO_SCALARS, dense, indices, values);
+        device.run(call, Device.NO_SCALARS, dense, indices, values);
+    }
+
+    void embeddingGather(Tensor table, IntTensor ids, Tensor out) {
+        EmbeddingIds.check("embeddingGather", table, ids, out);
+        int tokens = ids.size(), width = table.cols(), rows = table.rows();
+        Device.Call call = device.call("embeddingGather", build -> {
+            float[] td = build.operand(table, Device.Use.READ);
+            int[] id = build.operand(ids, Device.Use.READ);
+            float[] od = build.operand(out, Device.Use.WRITE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, SparseKernels::rowGather, td, id, od, tokens, width, rows), null).build();
+        }, tokens, rows, width);
+        device.run(call, Device.NO_SCALARS, table, ids, out);
+    }
+
+    void splitHeads(Tensor x, int column, Tensor out) {
+        HeadLayout.check("splitHeads", x, column, out);
+        moveHeads("splitHeads", x, column, out, true);
+    }
+
+    void mergeHeads(Tensor x, int column, Tensor out) {
+        HeadLayout.check("mergeHeads", out, column, x);
+        moveHeads("mergeHeads", out, column, x, false);
+    }
+
+    /** Merging writes only the heads' columns of the packed tensor, so there it is read and written. */
+    private void moveHeads(String op, Tensor packed, int column, Tensor heads, boolean toHeads) {
+        int[] dims = {heads.dim(0), heads.dim(1), heads.dim(2), heads.dim(3), packed.dim(2), column};
+        Device.Call call = device.call(op, build -> {
+            float[] pd = build.operand(packed, toHeads ? Device.Use.READ : Device.Use.UPDATE);
+            float[] hd = build.operand(heads, toHeads ? Device.Use.WRITE : Device.Use.READ);
+            int[] d = build.sizes(dims);
+            int direction = toHeads ? 1 : 0;
+            return build.task("t0", (g, taskId) -> g.task(taskId, SparseKernels::moveHeads, pd, hd, d, direction), null).build();
+        }, Arrays.toString(dims));
+        device.run(call, Device.NO_SCALARS, packed, heads);
     }
 
     /** One work-item per column, tokens in order: deterministic, and the JVM backend's summation order. */
     void embeddingScatterAdd(Tensor dout, IntTensor ids, Tensor dtable) {
         EmbeddingIds.check("embeddingScatterAdd", dtable, ids, dout);
         int tokens = ids.size(), width = dtable.cols();
-        DeviceCall call = device.call("embeddingScatterAdd", build -> {
-            float[] rd = build.operand(dout, DeviceCall.Use.READ);
-            int[] id = build.operand(ids, DeviceCall.Use.READ);
-            float[] td = build.operand(dtable, DeviceCall.Use.UPDATE);
-            return build.task("t0", g -> g.task("t0", SparseKernels::rowScatterAdd, rd, id, td, tokens, width), null).build();
+        Device.Call call = device.call("embeddingScatterAdd", build -> {
+            float[] rd = build.operand(dout, Device.Use.READ);
+            int[] id = build.operand(ids, Device.Use.READ);
+            float[] td = build.operand(dtable, Device.Use.UPDATE);
+            return build.task("t0", (g, taskId) -> g.task(taskId, SparseKernels::rowScatterAdd, rd, id, td, tokens, width), null).build();
         }, tokens, dtable.rows(), width);
-        device.run(call, DeviceRunner.NO_SCALARS, dout, ids, dtable);
+        device.run(call, Device.NO_SCALARS, dout, ids, dtable);
     }
 
     /** The cross term {@code −2·x·Cᵀ} by the GEMM kernel, then one work-item per row adds the norms and takes the argmin. */
@@ -68,14 +105,14 @@ final class TableCalls {
         NearestCode.check(x, codebook, distances, codes);
         int n = x.rows(), d = x.cols(), k = codebook.rows();
         GemmShape cross = new GemmShape(1, n, k, d);
-        DeviceCall call = device.call("nearestCode", build -> {
-            float[] xd = build.operand(x, DeviceCall.Use.READ), cd = build.operand(codebook, DeviceCall.Use.READ);
-            float[] dd = build.operand(distances, DeviceCall.Use.WRITE);
-            int[] codesOut = build.operand(codes, DeviceCall.Use.WRITE);
+        Device.Call call = device.call("nearestCode", build -> {
+            float[] xd = build.operand(x, Device.Use.READ), cd = build.operand(codebook, Device.Use.READ);
+            float[] dd = build.operand(distances, Device.Use.WRITE);
+            int[] codesOut = build.operand(codes, Device.Use.WRITE);
             float[] norms = build.scratch(k);
-            build.task("norms", g -> g.task("norms", CodebookKernels::rowSquares, cd, norms, k, d), null);
+            build.task("norms", (g, taskId) -> g.task(taskId, CodebookKernels::rowSquares, cd, norms, k, d), null);
             MatrixCalls.gemmTask(build, "cross", Transpose.N, Transpose.T, cross, xd, cd, dd);
-            return build.task("assign", g -> g.task("assign", CodebookKernels::assign, xd, dd, norms, codesOut, n, k, d), null)
+            return build.task("assign", (g, taskId) -> g.task(taskId, CodebookKernels::assign, xd, dd, norms, codesOut, n, k, d), null)
                     .build();
         }, n, k, d);
         device.run(call, new float[][] {{-2f, 0f}}, x, codebook, distances, codes);

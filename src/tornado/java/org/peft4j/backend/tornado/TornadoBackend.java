@@ -2,6 +2,9 @@ package org.peft4j.backend.tornado;
 
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.DeviceTime;
+import org.peft4j.backend.Plan;
+import org.peft4j.backend.PlanIO;
+import org.peft4j.backend.PreparedPlan;
 import org.peft4j.backend.Transpose;
 import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.tensor.IntTensor;
@@ -18,16 +21,49 @@ import org.peft4j.tensor.Tensor;
  * tensors between calls as on the JVM backend; calls at the same shapes share one compiled kernel.
  */
 public final class TornadoBackend extends JvmBackend {
-    private final DeviceRunner device = new DeviceRunner();
-    private final MatrixCalls matrix = new MatrixCalls(device);
-    private final NormCalls norms = new NormCalls(device);
-    private final ElementCalls elements = new ElementCalls(device);
-    private final TableCalls tables = new TableCalls(device);
+    private final Device device;
+    private final DeviceRunner runner;
+    private final MatrixCalls matrix;
+    private final NormCalls norms;
+    private final ElementCalls elements;
+    private final TableCalls tables;
+    private final LossCalls losses;
     private final String deviceName;
 
     public TornadoBackend(int hostThreads, String deviceName) {
+        this(hostThreads, deviceName, new DeviceRunner());
+    }
+
+    /** A facade that records its device calls into {@code recorder} instead of running them (see {@link ResidentPlan}). */
+    TornadoBackend(String deviceName, ResidentRecorder recorder) {
+        this(1, deviceName, recorder);
+    }
+
+    private TornadoBackend(int hostThreads, String deviceName, Device device) {
         super(hostThreads);
         this.deviceName = deviceName;
+        this.device = device;
+        this.runner = device instanceof DeviceRunner r ? r : new DeviceRunner();
+        this.matrix = new MatrixCalls(device);
+        this.norms = new NormCalls(device);
+        this.elements = new ElementCalls(device);
+        this.tables = new TableCalls(device);
+        this.losses = new LossCalls(device);
+    }
+
+    @Override public void stage(String name) { device.stage(name); }
+
+    /**
+     * The plan as task graphs resident on the device ({@link ResidentPlan}); replayed call by call,
+     * with the reason in its description, when some operation has no device kernel.
+     */
+    @Override
+    public PreparedPlan prepare(Plan plan, PlanIO io) {
+        try {
+            return ResidentPlan.compile(plan, io, deviceName);
+        } catch (UnsupportedOperationException e) {
+            return PreparedPlan.replay(plan, this, e.getMessage());
+        }
     }
 
     @Override public String name() { return "tornado"; }
@@ -36,18 +72,18 @@ public final class TornadoBackend extends JvmBackend {
     public String device() { return deviceName; }
 
     /** Times device calls with TornadoVM's profiler (which adds a little overhead). */
-    @Override public void profileDevice(boolean on) { device.profile(on); }
+    @Override public void profileDevice(boolean on) { runner.profile(on); }
 
-    @Override public DeviceTime deviceTime() { return device.times(); }
+    @Override public DeviceTime deviceTime() { return runner.times(); }
 
-    @Override public void resetDeviceTime() { device.resetTimes(); }
+    @Override public void resetDeviceTime() { runner.resetTimes(); }
 
     /** Number of compiled device calls held (one per operation and operand shapes). */
-    public int compiledCalls() { return device.compiledCalls(); }
+    public int compiledCalls() { return runner.compiledCalls(); }
 
     @Override
     public void close() {
-        device.close();
+        runner.close();
         super.close();
     }
 
@@ -85,12 +121,16 @@ public final class TornadoBackend extends JvmBackend {
         norms.layerNorm(x, gamma, beta, eps, y, mean, rstd);
     }
 
-    /** On the device when both parameter gradients are wanted (every trainable layer norm); else on the host. */
+    /** On the device with both parameter gradients (a trainable layer norm) or neither (a frozen one). */
     @Override
     public void layerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta) {
-        if (dgamma == null || dbeta == null) super.layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
-        else norms.layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
+        if ((dgamma == null) == (dbeta == null)) {
+            norms.layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
+        } else {
+            device.hostFallback("layerNormBackward with one parameter gradient");
+            super.layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
+        }
     }
 
     @Override public void gelu(Tensor x, Tensor y) { elements.gelu(x, y); }
@@ -106,7 +146,10 @@ public final class TornadoBackend extends JvmBackend {
     /** On the device when the indices are distinct (an SLTrain support); repeated indices accumulate in k order on the host. */
     @Override
     public void sparseScatterAdd(Tensor values, IntTensor indices, Tensor dense) {
-        if (!tables.sparseScatterAdd(values, indices, dense)) super.sparseScatterAdd(values, indices, dense);
+        if (!tables.sparseScatterAdd(values, indices, dense)) {
+            device.hostFallback("sparseScatterAdd with repeated indices");
+            super.sparseScatterAdd(values, indices, dense);
+        }
     }
 
     @Override public void sparseGather(Tensor dense, IntTensor indices, Tensor values) { tables.sparseGather(dense, indices, values); }
@@ -117,4 +160,36 @@ public final class TornadoBackend extends JvmBackend {
     public void nearestCode(Tensor x, Tensor codebook, Tensor distances, IntTensor codes) {
         tables.nearestCode(x, codebook, distances, codes);
     }
+
+    @Override public void add(Tensor a, Tensor b, Tensor out) { elements.add(a, b, out); }
+
+    @Override public void addBias(Tensor x, Tensor bias) { elements.addBias(x, bias); }
+
+    @Override public void biasGradient(Tensor dy, Tensor dbias) { elements.biasGradient(dy, dbias); }
+
+    @Override public void copy(Tensor src, Tensor dst) { elements.copy(src, dst); }
+
+    @Override public void fill(Tensor x, float value) { elements.fill(x, value); }
+
+    @Override public void dropout(Tensor x, float p, IntTensor seed, int site, Tensor y) { elements.dropout(x, p, seed, site, y); }
+
+    @Override
+    public void dropoutBackward(Tensor dy, float p, IntTensor seed, int site, Tensor dx) {
+        elements.dropout(dy, p, seed, site, dx);
+    }
+
+    @Override public void splitHeads(Tensor x, int column, Tensor out) { tables.splitHeads(x, column, out); }
+
+    @Override public void mergeHeads(Tensor x, int column, Tensor out) { tables.mergeHeads(x, column, out); }
+
+    @Override public void embeddingGather(Tensor table, IntTensor ids, Tensor out) { tables.embeddingGather(table, ids, out); }
+
+    @Override
+    public void crossEntropy(Tensor logits, IntTensor targets, int ignoreIndex, Tensor loss, Tensor dlogits) {
+        losses.crossEntropy(logits, targets, ignoreIndex, loss, dlogits);
+    }
+
+    @Override public void meanPool(Tensor h, IntTensor mask, Tensor out) { losses.meanPool(h, mask, out); }
+
+    @Override public void meanPoolBackward(Tensor dout, IntTensor mask, Tensor dh) { losses.meanPoolBackward(dout, mask, dh); }
 }

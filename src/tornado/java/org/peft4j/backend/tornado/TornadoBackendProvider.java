@@ -22,8 +22,12 @@ public final class TornadoBackendProvider implements BackendProvider {
         return problem != null ? problem : "TornadoVM, " + String.join("; ", TornadoDevices.describe());
     }
 
+    /** TornadoVM's bytecode buffer per task graph; a layer's graph in a resident plan outgrows the default 4 KiB. */
+    private static final String BYTECODE_SIZE = "tornado.tvm.maxbytecodesize";
+
     @Override
     public Backend create(int threads) {
+        if (System.getProperty(BYTECODE_SIZE) == null) System.setProperty(BYTECODE_SIZE, String.valueOf(1 << 18));
         return new TornadoBackend(threads, TornadoDevices.defaultDevice());
     }
 

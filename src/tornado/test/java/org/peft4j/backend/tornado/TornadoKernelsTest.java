@@ -199,6 +199,54 @@ class TornadoKernelsTest extends BothBackends {
     }
 
     @Test
+    void elementwiseOperationsMatchTheJvm() {
+        Tensor a = random(101, 7, 45), b = random(102, 7, 45), bias = random(103, 45);
+        both("add", 0, Tensor.zeros(7, 45), (ops, out) -> ops.add(a, b, out));
+        both("addBias", 0, random(104, 7, 45), (ops, x) -> ops.addBias(x, bias));
+        both("biasGradient", 1e-5, random(105, 45), (ops, dbias) -> ops.biasGradient(a, dbias));
+        both("copy", 0, Tensor.zeros(7, 45), (ops, out) -> ops.copy(a, out));
+        both("fill", 0, random(106, 7, 45), (ops, x) -> ops.fill(x, -2.5f));
+        both("layerNormBackward, frozen", 1e-5, Tensor.zeros(7, 45), (ops, dx) -> {
+            Tensor gamma = random(107, 45), mean = Tensor.zeros(7), rstd = Tensor.zeros(7), y = Tensor.zeros(7, 45);
+            jvm.layerNorm(a, gamma, bias, 1e-5f, y, mean, rstd);
+            ops.layerNormBackward(b, a, gamma, mean, rstd, dx, null, null);
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0.1,0", "0.5,3", "0.0,1"})
+    void dropoutDrawsTheJvmMaskForwardAndBackward(float p, int site) {
+        IntTensor seed = new IntTensor(new int[] {-123456789, 42}, new int[] {2});
+        Tensor x = random(111 + site, 5, 333);
+        both("dropout", 0, Tensor.zeros(5, 333), (ops, y) -> ops.dropout(x, p, seed, site, y));
+        both("dropoutBackward", 0, Tensor.zeros(5, 333), (ops, dx) -> ops.dropoutBackward(x, p, seed, site, dx));
+    }
+
+    @Test
+    void headMovesAndEmbeddingLookupMatchTheJvm() {
+        int batch = 2, heads = 3, seq = 5, d = 4, width = 40, column = 7;
+        Tensor packed = random(121, batch, seq, width), split = random(122, batch, heads, seq, d);
+        both("splitHeads", 0, Tensor.zeros(batch, heads, seq, d), (ops, out) -> ops.splitHeads(packed, column, out));
+        both("mergeHeads", 0, random(123, batch, seq, width), (ops, out) -> ops.mergeHeads(split, column, out));
+        Tensor table = random(124, 50, 19);
+        IntTensor ids = new IntTensor(new int[] {3, 49, 0, 3, 17, 22, 8}, new int[] {7});
+        both("embeddingGather", 0, Tensor.zeros(7, 19), (ops, out) -> ops.embeddingGather(table, ids, out));
+    }
+
+    @Test
+    void poolingAndCrossEntropyMatchTheJvm() {
+        int batch = 3, seq = 6, d = 11;
+        Tensor h = random(131, batch, seq, d), dout = random(132, batch, d);
+        IntTensor mask = new IntTensor(new int[] {1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0}, new int[] {batch, seq});
+        both("meanPool", 1e-6, Tensor.zeros(batch, d), (ops, out) -> ops.meanPool(h, mask, out));
+        both("meanPoolBackward", 1e-6, Tensor.zeros(batch, seq, d), (ops, dh) -> ops.meanPoolBackward(dout, mask, dh));
+        Tensor logits = Tensor.uniform(133, 4f, 9, 13);
+        IntTensor targets = new IntTensor(new int[] {0, 12, -100, 5, 5, 7, -100, 1, 3}, new int[] {9});
+        both("crossEntropy gradient", 1e-6, Tensor.zeros(9, 13), (ops, dlogits) -> ops.crossEntropy(logits, targets, -100, Tensor.zeros(1), dlogits));
+        both("crossEntropy loss", 1e-5, Tensor.zeros(1), (ops, loss) -> ops.crossEntropy(logits, targets, -100, loss, Tensor.zeros(9, 13)));
+    }
+
+    @Test
     void repeatedCallsReuseTheCompiledCallAndSeeNewValues() {
         Tensor a = random(91, 20, 30), b = random(92, 30, 10), c = Tensor.zeros(20, 10);
         tornado.gemm(Transpose.N, Transpose.N, 1f, a, b, 0f, c);

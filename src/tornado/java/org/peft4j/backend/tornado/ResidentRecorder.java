@@ -1,0 +1,132 @@
+package org.peft4j.backend.tornado;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.peft4j.tensor.IntTensor;
+import org.peft4j.tensor.Tensor;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+
+/**
+ * The {@link Device} a {@link ResidentPlan} is recorded on: each call's kernels join the task list
+ * of the current plan stage, over the tensors' own arrays (no staging), and {@link #run} only
+ * fixes the call's scalars, which are constants of a recorded plan.
+ */
+final class ResidentRecorder implements Device {
+
+    /** One plan stage: its tasks, the arrays they touch (in first-use order), and its constant arrays. */
+    static final class Stage {
+        final String name;
+        final Map<Object, Boolean> arrays = new IdentityHashMap<>();
+        final List<Object> arrayOrder = new ArrayList<>();
+        final List<Object> constants = new ArrayList<>();
+        final List<Consumer<TaskGraph>> tasks = new ArrayList<>();
+        final Map<String, WorkerGrid> grids = new LinkedHashMap<>();
+
+        Stage(String name) { this.name = name; }
+
+        private void touch(Object array) {
+            if (arrays.put(array, Boolean.TRUE) == null) arrayOrder.add(array);
+        }
+    }
+
+    /** A recorded call: the scalar blocks its kernels read, filled once by {@link #run}. */
+    private record RecordedCall(List<float[]> scalars) implements Call {}
+
+    private final List<Stage> stages = new ArrayList<>();
+    private Stage current;
+    private int calls;
+
+    List<Stage> stages() { return stages; }
+
+    @Override
+    public void stage(String name) {
+        current = new Stage(name);
+        stages.add(current);
+    }
+
+    @Override
+    public Call call(String kernel, Function<Builder, Call> build, Object... sizes) {
+        if (current == null) stage("");
+        return build.apply(new StageBuilder(current, kernel + calls++));
+    }
+
+    @Override
+    public void run(Call call, float[][] scalars, Object... operands) {
+        List<float[]> blocks = ((RecordedCall) call).scalars();
+        for (int i = 0; i < scalars.length; i++) System.arraycopy(scalars[i], 0, blocks.get(i), 0, scalars[i].length);
+    }
+
+    @Override
+    public void hostFallback(String op) {
+        throw new UnsupportedOperationException(op + " would run on the host for these operands");
+    }
+
+    /** Adds one call's kernels to {@code stage}, its task names prefixed with {@code prefix}. */
+    private static final class StageBuilder implements Builder {
+        private final Stage stage;
+        private final String prefix;
+        private final List<float[]> scalars = new ArrayList<>();
+
+        StageBuilder(Stage stage, String prefix) {
+            this.stage = stage;
+            this.prefix = prefix;
+        }
+
+        @Override
+        public float[] operand(Tensor like, Use use) {
+            if (like.offset() != 0 || like.size() != like.data().length) {
+                throw new UnsupportedOperationException("tensor " + like.name() + " is a view of part of its array");
+            }
+            stage.touch(like.data());
+            return like.data();
+        }
+
+        @Override
+        public int[] operand(IntTensor like, Use use) {
+            stage.touch(like.data());
+            return like.data();
+        }
+
+        @Override
+        public float[] scratch(int size) {
+            return constant(new float[size]);
+        }
+
+        @Override
+        public int[] sizes(int... values) {
+            return constant(values.clone());
+        }
+
+        @Override
+        public float[] scalars(int count) {
+            float[] block = constant(new float[count]);
+            scalars.add(block);
+            return block;
+        }
+
+        @Override
+        public Builder task(String id, BiConsumer<TaskGraph, String> add, WorkerGrid grid) {
+            String name = prefix + "_" + id;
+            stage.tasks.add(g -> add.accept(g, name));
+            if (grid != null) stage.grids.put(name, grid);
+            return this;
+        }
+
+        @Override
+        public Call build() {
+            return new RecordedCall(List.copyOf(scalars));
+        }
+
+        private <A> A constant(A array) {
+            stage.constants.add(array);
+            return array;
+        }
+    }
+}
