@@ -11,14 +11,18 @@ import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /**
- * {@link org.peft4j.backend.Ops} on a TornadoVM device (OpenCL or PTX). These run as Java kernels
- * that TornadoVM compiles at first use: matrix products (plain, batched, the fused LoRA forward
- * and backward), softmax and attention softmax, layer norm, GELU, axpy, AdamW, the sum of squares
- * behind gradient clipping, the sparse scatter-add and gather of SLTrain weights, and the
- * nearest-code assignment and table-gradient scatter-add of vector quantisation. Every other
- * operation runs on the host, in the JVM backend this class extends. Each device call copies its
- * operands in and its results back (see {@link DeviceCall}), so callers may read and write
- * tensors between calls as on the JVM backend; calls at the same shapes share one compiled kernel.
+ * {@link org.peft4j.backend.Ops} on a TornadoVM device (OpenCL or PTX), as Java kernels that
+ * TornadoVM compiles at first use: every operation of an encoder or decoder training step (matrix
+ * products and the fused LoRA forward and backward, softmax, layer norm, GELU, dropout, heads,
+ * embeddings, pooling, cross-entropy, AdamW ...), SLTrain's sparse scatter-add and gather, and
+ * vector quantisation's nearest-code assignment. Operations it does not declare run on the host,
+ * in the JVM backend this class extends.
+ * <pre>
+ *   prepare(plan, io)  → ResidentPlan: a task graph per plan stage, tensors kept on the device
+ *   ops.gemm(...) etc. → one DeviceCall: operands staged in, results copied back, per call
+ * </pre>
+ * Eager calls keep host and device consistent after every call; calls at the same shapes share
+ * one compiled kernel.
  */
 public final class TornadoBackend extends JvmBackend {
     private final Device device;
