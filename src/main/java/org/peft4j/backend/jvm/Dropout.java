@@ -1,7 +1,7 @@
 package org.peft4j.backend.jvm;
 
+import org.peft4j.backend.DropoutMasks;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -14,9 +14,7 @@ final class Dropout {
     private Dropout() {}
 
     static void apply(Parallel pool, Tensor x, float p, IntTensor seed, int site, Tensor y) {
-        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must lie in [0, 1), got " + p);
-        Shapes.requireSameSize("dropout", x, y);
-        if (seed.size() != 2) throw new IllegalArgumentException("dropout seed must be [seed, step], got " + seed);
+        DropoutMasks.check(x, p, seed, y);
         long key = mix(((long) seed.data()[0] << 32) ^ (seed.data()[1] & 0xFFFFFFFFL) ^ ((long) site * 0x9E3779B97F4A7C15L));
         float scale = 1f / (1f - p);
         float[] xd = x.data(), yd = y.data();

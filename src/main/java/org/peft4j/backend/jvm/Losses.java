@@ -1,8 +1,7 @@
 package org.peft4j.backend.jvm;
 
+import org.peft4j.backend.ClassTargets;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.ShapeException;
-import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /** Fused softmax cross-entropy: mean loss and its gradient in one pass. */
@@ -11,20 +10,7 @@ final class Losses {
 
     static void crossEntropy(Parallel pool, Tensor logits, IntTensor targets, int ignoreIndex, Tensor loss, Tensor dlogits) {
         int n = logits.rows(), classes = logits.cols();
-        if (targets.size() != n) {
-            throw new ShapeException("crossEntropy: " + targets + " targets for " + n + " rows of logits " + Shapes.describe(logits));
-        }
-        Shapes.require("crossEntropy", "loss", loss, 1);
-        Shapes.requireSameSize("crossEntropy", logits, dlogits);
-        int counted = 0;
-        for (int r = 0; r < n; r++) {
-            int t = targets.data()[r];
-            if (t == ignoreIndex) continue;
-            if (t < 0 || t >= classes) {
-                throw new IndexOutOfBoundsException("crossEntropy: target " + t + " at row " + r + " outside [0, " + classes + ")");
-            }
-            counted++;
-        }
+        int counted = ClassTargets.check(logits, targets, ignoreIndex, loss, dlogits);
         float inv = counted == 0 ? 0f : 1f / counted;
         double[] rowLoss = new double[n];
         float[] ld = logits.data(), gd = dlogits.data();

@@ -1,7 +1,7 @@
 package org.peft4j.backend.jvm;
 
+import org.peft4j.backend.MaskedMeanPool;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /** Masked mean pooling over the sequence axis, forward and backward. */
@@ -10,7 +10,7 @@ final class Pooling {
 
     static void meanPool(Tensor h, IntTensor mask, Tensor out) {
         int batch = h.dim(0), seq = h.dim(1), d = h.dim(2);
-        check("meanPool", h, mask, out);
+        MaskedMeanPool.check("meanPool", h, mask, out);
         for (int b = 0; b < batch; b++) {
             float inv = inverseCount(mask, b, seq);
             int oi = out.offset() + b * d;
@@ -26,7 +26,7 @@ final class Pooling {
 
     static void backward(Tensor dout, IntTensor mask, Tensor dh) {
         int batch = dh.dim(0), seq = dh.dim(1), d = dh.dim(2);
-        check("meanPoolBackward", dh, mask, dout);
+        MaskedMeanPool.check("meanPoolBackward", dh, mask, dout);
         for (int b = 0; b < batch; b++) {
             float inv = inverseCount(mask, b, seq);
             for (int s = 0; s < seq; s++) {
@@ -41,13 +41,5 @@ final class Pooling {
         int count = 0;
         for (int s = 0; s < seq; s++) if (mask.data()[b * seq + s] != 0) count++;
         return count == 0 ? 0f : 1f / count;
-    }
-
-    private static void check(String op, Tensor h, IntTensor mask, Tensor pooled) {
-        Shapes.check(h.rank() == 3 && pooled.rank() == 2 && pooled.dim(0) == h.dim(0) && pooled.dim(1) == h.dim(2),
-                op, "expected h [B, S, D] and pooled [B, D]", h, pooled);
-        if (mask.size() != h.dim(0) * h.dim(1)) {
-            throw new org.peft4j.tensor.ShapeException(op + ": mask " + mask + " does not cover h " + Shapes.describe(h));
-        }
     }
 }

@@ -1,6 +1,7 @@
 package org.peft4j.backend.tornado;
 
 import org.peft4j.backend.AdamW;
+import org.peft4j.backend.DropoutMasks;
 import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
@@ -93,21 +94,21 @@ final class ElementCalls {
         device.run(call, new float[][] {{value}}, x);
     }
 
-    /** Forward and backward alike: the same mask, regenerated from {@code seed} = {seed, step} and the site. */
+    /**
+     * Forward and backward alike: the same mask, regenerated from {@code seed} = {seed, step} and the
+     * site; p, 1/(1−p) and the site travel as scalars, so every site shares one compiled call.
+     */
     void dropout(Tensor x, float p, IntTensor seed, int site, Tensor y) {
-        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must lie in [0, 1), got " + p);
-        Shapes.requireSameSize("dropout", x, y);
-        if (seed.size() != 2) throw new IllegalArgumentException("dropout seed must be [seed, step], got " + seed);
+        DropoutMasks.check(x, p, seed, y);
         int size = x.size();
-        float scale = 1f / (1f - p);
         Device.Call call = device.call("dropout", build -> {
             float[] xd = build.operand(x, Device.Use.READ);
             int[] sd = build.operand(seed, Device.Use.READ);
             float[] yd = build.operand(y, Device.Use.WRITE);
-            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::dropout, xd, sd, yd, site, p, scale, size),
-                    null).build();
-        }, size, site, p);
-        device.run(call, Device.NO_SCALARS, x, seed, y);
+            float[] h = build.scalars(3);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::dropout, xd, sd, yd, h, size), null).build();
+        }, size);
+        device.run(call, new float[][] {{p, 1f / (1f - p), site}}, x, seed, y);
     }
 
     void axpy(float alpha, Tensor x, Tensor y) {

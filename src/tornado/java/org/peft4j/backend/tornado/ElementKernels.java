@@ -61,14 +61,15 @@ public final class ElementKernels {
     /**
      * Inverted dropout with the JVM backend's counter-based mask: element i is kept iff
      * {@code u = (mix(key + i) >>> 11)·2⁻⁵³ ≥ p}, with {@code key = mix((seed << 32) ^ step ^ site·φ64)},
-     * mix the SplitMix64 finaliser; kept elements are scaled by {@code scale = 1/(1−p)}.
-     * {@code seed} = {seed, step}.
+     * mix the SplitMix64 finaliser; kept elements are scaled by 1/(1−p). {@code seed} = {seed, step};
+     * {@code h} = {p, 1/(1−p), site} (the site, a small count, is exact as a float).
      */
-    public static void dropout(float[] x, int[] seed, float[] y, int site, float p, float scale, int size) {
+    public static void dropout(float[] x, int[] seed, float[] y, float[] h, int size) {
         for (@Parallel int i = 0; i < size; i++) {
+            long site = (long) h[2];
             long key = mix((((long) seed[0]) << 32) ^ (seed[1] & 0xFFFFFFFFL) ^ (site * 0x9E3779B97F4A7C15L));
             double u = shiftRightUnsigned(mix(key + i), 11) * 0x1.0p-53;
-            y[i] = u >= p ? x[i] * scale : 0f;
+            y[i] = u >= h[0] ? x[i] * h[1] : 0f;
         }
     }
 

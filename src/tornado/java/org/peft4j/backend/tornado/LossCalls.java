@@ -1,8 +1,8 @@
 package org.peft4j.backend.tornado;
 
+import org.peft4j.backend.ClassTargets;
+import org.peft4j.backend.MaskedMeanPool;
 import org.peft4j.tensor.IntTensor;
-import org.peft4j.tensor.ShapeException;
-import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /** Pooling and the loss on the device ({@link LossKernels}): masked mean pooling, forward and backward, and softmax cross-entropy. */
@@ -13,14 +13,10 @@ final class LossCalls {
         this.device = device;
     }
 
-    /** Three kernels: 1/N, then per-row losses and gradients, then their sum. */
+    /** Three kernels: 1/N, then per-row losses and gradients, then their sum (targets checked on the host when called eagerly). */
     void crossEntropy(Tensor logits, IntTensor targets, int ignoreIndex, Tensor loss, Tensor dlogits) {
+        ClassTargets.check(logits, targets, ignoreIndex, loss, dlogits);
         int rows = logits.rows(), classes = logits.cols();
-        if (targets.size() != rows) {
-            throw new ShapeException("crossEntropy: " + targets + " targets for " + rows + " rows of logits " + Shapes.describe(logits));
-        }
-        Shapes.require("crossEntropy", "loss", loss, 1);
-        Shapes.requireSameSize("crossEntropy", logits, dlogits);
         Device.Call call = device.call("crossEntropy", build -> {
             float[] ld = build.operand(logits, Device.Use.READ);
             int[] td = build.operand(targets, Device.Use.READ);
@@ -36,7 +32,7 @@ final class LossCalls {
     }
 
     void meanPool(Tensor h, IntTensor mask, Tensor out) {
-        check("meanPool", h, mask, out);
+        MaskedMeanPool.check("meanPool", h, mask, out);
         int batch = h.dim(0), seq = h.dim(1), d = h.dim(2);
         Device.Call call = device.call("meanPool", build -> {
             float[] hd = build.operand(h, Device.Use.READ);
@@ -48,7 +44,7 @@ final class LossCalls {
     }
 
     void meanPoolBackward(Tensor dout, IntTensor mask, Tensor dh) {
-        check("meanPoolBackward", dh, mask, dout);
+        MaskedMeanPool.check("meanPoolBackward", dh, mask, dout);
         int batch = dh.dim(0), seq = dh.dim(1), d = dh.dim(2);
         Device.Call call = device.call("meanPoolBackward", build -> {
             float[] od = build.operand(dout, Device.Use.READ);
@@ -57,11 +53,5 @@ final class LossCalls {
             return build.task("t0", (g, taskId) -> g.task(taskId, LossKernels::meanPoolBackward, od, md, hd, batch, seq, d), null).build();
         }, batch, seq, d);
         device.run(call, Device.NO_SCALARS, dout, mask, dh);
-    }
-
-    private static void check(String op, Tensor h, IntTensor mask, Tensor pooled) {
-        Shapes.check(h.rank() == 3 && pooled.rank() == 2 && pooled.dim(0) == h.dim(0) && pooled.dim(1) == h.dim(2),
-                op, "expected h [B, S, D] and pooled [B, D]", h, pooled);
-        if (mask.size() != h.dim(0) * h.dim(1)) throw new ShapeException(op + ": mask " + mask + " does not cover h " + Shapes.describe(h));
     }
 }
