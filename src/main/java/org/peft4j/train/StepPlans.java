@@ -52,11 +52,18 @@ final class StepPlans {
                 return;
             }
             if (preparedFor != backend) {
-                if (prepared != null) prepared.close();
+                release();
                 prepared = backend.prepare(plan, io);
                 preparedFor = backend;
             }
             prepared.run();
+        }
+
+        /** Frees what the backend holds for this plan (device memory); the next run prepares it again. */
+        void release() {
+            if (prepared != null) prepared.close();
+            prepared = null;
+            preparedFor = null;
         }
 
         /** How the last backend runs this plan (see {@link PreparedPlan#description}). */
@@ -80,6 +87,11 @@ final class StepPlans {
 
     Recorded training(TokenBatch batch) {
         return training.computeIfAbsent(key(batch), k -> record(batch, true));
+    }
+
+    /** Releases the prepared training plans (device memory); they are prepared again if run again. */
+    void releasePrepared() {
+        training.values().forEach(Recorded::release);
     }
 
     Recorded evaluation(TokenBatch batch) {

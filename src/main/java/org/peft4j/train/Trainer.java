@@ -133,6 +133,8 @@ public final class Trainer {
                     checkpoints.save(step + 1, trainable, optimizer, Map.of());
                 }
             }
+        } finally {
+            plans.releasePrepared();
         }
         double seconds = (System.nanoTime() - began) / 1e9;
         long executed = settings.steps() - start;

@@ -61,12 +61,18 @@ final class ResidentPlan implements PreparedPlan {
             recorded.run(facade);
         }
         List<ResidentRecorder.Stage> stages = recorder.stages();
-        Set<Object> inputs = arrays(io.inputs()), outputs = arrays(io.outputs());
+        Set<Object> inputs = arraysOf(io.inputs()), outputs = arraysOf(io.outputs());
         Map<Object, int[]> span = new IdentityHashMap<>();
+        List<Object> arrays = new ArrayList<>();
         for (int k = 0; k < stages.size(); k++) {
-            for (Object a : stages.get(k).arrayOrder) {
-                int stage = k;
-                span.computeIfAbsent(a, x -> new int[] {stage, stage})[1] = k;
+            for (Object a : stages.get(k).arrays) {
+                int[] firstLast = span.get(a);
+                if (firstLast == null) {
+                    span.put(a, new int[] {k, k});
+                    arrays.add(a);
+                } else {
+                    firstLast[1] = k;
+                }
             }
         }
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
@@ -75,13 +81,12 @@ final class ResidentPlan implements PreparedPlan {
         int tasks = 0;
         for (int k = 0; k < stages.size(); k++) {
             ResidentRecorder.Stage stage = stages.get(k);
-            String name = "stage" + k;
+            String name = "s" + k + "_" + stage.name.replaceAll("\\W", "_");
             TaskGraph g = new TaskGraph(name);
             List<Object> carried = new ArrayList<>(), everyRun = new ArrayList<>(), once = new ArrayList<>(stage.constants);
             List<Object> persist = new ArrayList<>(), copyOut = new ArrayList<>();
-            for (Map.Entry<Object, int[]> e : span.entrySet()) {
-                Object a = e.getKey();
-                int first = e.getValue()[0], last = e.getValue()[1];
+            for (Object a : arrays) {
+                int first = span.get(a)[0], last = span.get(a)[1];
                 if (first < k && k <= last) carried.add(a);
                 if (first == k) (inputs.contains(a) ? everyRun : once).add(a);
                 if (first <= k && k < last) persist.add(a);
@@ -101,7 +106,7 @@ final class ResidentPlan implements PreparedPlan {
         TornadoExecutionPlan plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         plan.withGridScheduler(grids);
         return new ResidentPlan(plan, graphs.size(), "resident on the device: " + graphs.size() + " task graphs, " + tasks
-                + " kernels, " + span.size() + " arrays; per run " + inputs.size() + " arrays in, " + outputs.size() + " out");
+                + " kernels, " + arrays.size() + " arrays; per run " + inputs.size() + " arrays in, " + outputs.size() + " out");
     }
 
     @Override
@@ -155,7 +160,7 @@ final class ResidentPlan implements PreparedPlan {
         if (!missing.isEmpty()) throw new UnsupportedOperationException("no device kernel for " + String.join(", ", missing));
     }
 
-    private static Set<Object> arrays(List<Object> tensors) {
+    private static Set<Object> arraysOf(List<Object> tensors) {
         Set<Object> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Object t : tensors) arrays.add(t instanceof Tensor x ? x.data() : ((IntTensor) t).data());
         return arrays;

@@ -1,10 +1,12 @@
 package org.peft4j.backend.tornado;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -23,8 +25,8 @@ final class ResidentRecorder implements Device {
     /** One plan stage: its tasks, the arrays they touch (in first-use order), and its constant arrays. */
     static final class Stage {
         final String name;
-        final Map<Object, Boolean> arrays = new IdentityHashMap<>();
-        final List<Object> arrayOrder = new ArrayList<>();
+        final List<Object> arrays = new ArrayList<>();
+        private final Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         final List<Object> constants = new ArrayList<>();
         final List<Consumer<TaskGraph>> tasks = new ArrayList<>();
         final Map<String, WorkerGrid> grids = new LinkedHashMap<>();
@@ -32,7 +34,7 @@ final class ResidentRecorder implements Device {
         Stage(String name) { this.name = name; }
 
         private void touch(Object array) {
-            if (arrays.put(array, Boolean.TRUE) == null) arrayOrder.add(array);
+            if (seen.add(array)) arrays.add(array);
         }
     }
 
