@@ -24,6 +24,12 @@ public interface Backend extends Ops, AutoCloseable {
         return PreparedPlan.replay(plan, this, "");
     }
 
+    /**
+     * Whether {@link #prepare} keeps a plan's tensors on a device between runs, so that updating
+     * parameters inside the plan (an optimizer step recorded into it) saves copying them each run.
+     */
+    default boolean keepsPlansResident() { return false; }
+
     @Override
     default void close() {}
 }

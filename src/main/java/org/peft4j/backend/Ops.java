@@ -128,6 +128,14 @@ public interface Ops {
     /** One AdamW step on {@code param} from {@code grad}, updating the moments {@code m, v} in place. */
     void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamW hyper);
 
+    /**
+     * {@link #adamW} with its hyper-parameters in a tensor, so that a recorded plan takes new ones
+     * every run: {@code hyper} as {@link AdamW#writeTo} lays it out, and the gradient first clipped
+     * by the global norm, {@code g·min(1, maxNorm/(√gradNormSquared[0] + 1e-6))} (maxNorm ≤ 0: no
+     * clipping). Nothing changes when {@code gradNormSquared[0]} is NaN or infinite.
+     */
+    void clippedAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor hyper, Tensor gradNormSquared);
+
     // ---- layout, loss, pooling, regularisation ----------------------------------------------
 
     /** {@code x = value} everywhere (zeroing gradient buffers). */

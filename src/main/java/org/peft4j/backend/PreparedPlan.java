@@ -15,6 +15,12 @@ public interface PreparedPlan extends AutoCloseable {
     /** Runs the plan once: the inputs' current host values in, the outputs' values back. */
     void run();
 
+    /**
+     * Copies the {@link PlanIO#state state} tensors' values after the last run to the host (a
+     * no-op where they never left it). Call before reading them: checkpoints, evaluation, saving.
+     */
+    default void pullState() {}
+
     /** How the plan runs, for logs ("replayed call by call", "resident: 17 task graphs ..."). */
     String description();
 

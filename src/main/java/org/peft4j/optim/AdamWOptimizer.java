@@ -1,8 +1,13 @@
 package org.peft4j.optim;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.peft4j.backend.AdamW;
 import org.peft4j.backend.Ops;
+import org.peft4j.nn.Parameter;
+import org.peft4j.tensor.Tensor;
 
 /**
  * AdamW with decoupled weight decay as {@code torch.optim.AdamW} (see {@link AdamWKernel} for the update),
@@ -40,7 +45,40 @@ public final class AdamWOptimizer extends PerParameterOptimizer {
     @Override
     protected void update(Ops ops, Slot slot, double lr, double weightDecay, long t) {
         var p = slot.parameter();
-        kernel.update(ops, p.value(), p.grad(), slot.buffers().get(0), slot.buffers().get(1),
-                new AdamWStep(lr, settings.beta1(), settings.beta2(), settings.eps(), weightDecay, t));
+        kernel.update(ops, p.value(), p.grad(), slot.buffers().get(0), slot.buffers().get(1), step(lr, weightDecay, t));
+    }
+
+    private AdamWStep step(double lr, double weightDecay, long t) {
+        return new AdamWStep(lr, settings.beta1(), settings.beta2(), settings.eps(), weightDecay, t);
+    }
+
+    /**
+     * With the {@link AdamWKernel#BACKEND_FUSED} kernel: one {@link Ops#clippedAdamW} per trainable
+     * parameter, reading its group's hyper-parameters from a tensor [{@value AdamW#TENSOR_SIZE}] that
+     * {@link RecordedUpdate#beforeRun} rewrites each step.
+     */
+    @Override
+    public Optional<RecordedUpdate> recordUpdate(Ops ops, double maxNorm) {
+        if (kernel != AdamWKernel.BACKEND_FUSED) return Optional.empty();
+        List<Parameter> trainable = new ArrayList<>();
+        for (int g = 0; g < groups().size(); g++) for (Slot slot : slots(g)) trainable.add(slot.parameter());
+        RecordedGradientNorm norm = RecordedGradientNorm.record(ops, trainable);
+        List<Tensor> hyper = new ArrayList<>(), state = new ArrayList<>();
+        for (int g = 0; g < groups().size(); g++) {
+            Tensor h = Tensor.zeros(AdamW.TENSOR_SIZE);
+            hyper.add(h);
+            for (Slot slot : slots(g)) {
+                Tensor m = slot.buffers().get(0), v = slot.buffers().get(1);
+                ops.clippedAdamW(slot.parameter().value(), slot.parameter().grad(), m, v, h, norm.total());
+                state.addAll(List.of(slot.parameter().value(), m, v));
+            }
+        }
+        return Optional.of(new RecordedUpdate(hyper, state, norm, learningRate -> {
+            long t = countStep(learningRate);
+            for (int g = 0; g < groups().size(); g++) {
+                ParameterGroup group = groups().get(g);
+                step(learningRate * group.lrMultiplier(), group.weightDecay(), t).toBackend().writeTo(hyper.get(g), (float) maxNorm);
+            }
+        }));
     }
 }

@@ -39,12 +39,7 @@ public final class GradientClipping {
 
     /** {@code √(Σ_params Σ g²)} over the trainable parameters. */
     public static double globalNorm(Ops ops, List<Parameter> parameters) {
-        Tensor scratch = Tensor.zeros(1);
-        double sum = 0;
-        for (Parameter p : parameters) {
-            if (p.trainable()) sum += sumOfSquares(ops, p.grad(), scratch);
-        }
-        return Math.sqrt(sum);
+        return sums(ops, parameters).norm();
     }
 
     /**
@@ -52,11 +47,16 @@ public final class GradientClipping {
      * overflows float32 (|g| beyond ~1.8e19); empty when all are finite.
      */
     public static Optional<String> firstNonFiniteGradient(Ops ops, List<Parameter> parameters) {
+        return sums(ops, parameters).firstNonFinite();
+    }
+
+    /** Each trainable gradient's sum of squares ({@link Ops#sumOfSquares}, one host read each). */
+    public static GradientSums sums(Ops ops, List<Parameter> parameters) {
+        List<Parameter> trainable = parameters.stream().filter(Parameter::trainable).toList();
         Tensor scratch = Tensor.zeros(1);
-        for (Parameter p : parameters) {
-            if (p.trainable() && !Double.isFinite(sumOfSquares(ops, p.grad(), scratch))) return Optional.of(p.name());
-        }
-        return Optional.empty();
+        double[] sums = new double[trainable.size()];
+        for (int i = 0; i < sums.length; i++) sums[i] = sumOfSquares(ops, trainable.get(i).grad(), scratch);
+        return new GradientSums(trainable.stream().map(Parameter::name).toList(), sums);
     }
 
     private static double sumOfSquares(Ops ops, Tensor grad, Tensor scratch) {

@@ -2,6 +2,7 @@ package org.peft4j.optim;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.peft4j.backend.Ops;
 import org.peft4j.tensor.Tensor;
 
@@ -46,6 +47,16 @@ public interface Optimizer {
      * @throws OptimizerStateException naming every missing, unexpected or mis-shaped entry, or a bad step count
      */
     void loadState(Map<String, Tensor> state);
+
+    /**
+     * Records this optimizer's step into a plan being recorded on {@code ops}: the global gradient
+     * norm, clipping to {@code maxNorm} (≤ 0: no clipping) and the update. Each run of the plan is
+     * then one {@link #step} (with {@link RecordedUpdate#beforeRun} in place of the call). Empty,
+     * having recorded nothing, for optimizers whose update runs on the host.
+     */
+    default Optional<RecordedUpdate> recordUpdate(Ops ops, double maxNorm) {
+        return Optional.empty();
+    }
 
     /** Bytes held by state buffers (the moments, momentum buffers, projections ...). */
     long stateBytes();

@@ -45,14 +45,22 @@ public abstract class PerParameterOptimizer implements Optimizer {
 
     @Override
     public final void step(Ops ops, double learningRate) {
-        requireLearningRate(learningRate);
-        long t = state.advance();
+        long t = countStep(learningRate);
         for (int g = 0; g < groups.size(); g++) {
             ParameterGroup group = groups.get(g);
             double lr = learningRate * group.lrMultiplier();
             for (Slot slot : slotsByGroup.get(g)) update(ops, slot, lr, group.weightDecay(), t);
         }
     }
+
+    /** Checks {@code learningRate} and counts one step; returns its t (from 1). */
+    protected final long countStep(double learningRate) {
+        requireLearningRate(learningRate);
+        return state.advance();
+    }
+
+    /** The trainable parameters of group {@code g} with their buffers. */
+    protected final List<Slot> slots(int g) { return slotsByGroup.get(g); }
 
     /** The check every {@link Optimizer#step} makes before it changes anything. */
     static void requireLearningRate(double learningRate) {

@@ -218,6 +218,11 @@ public final class PeftModel implements AdaptableModel, StepListener {
         return all;
     }
 
+    @Override
+    public boolean touchesTrainableValues() {
+        return runningAdapters().stream().anyMatch(Adapter::touchesTrainableValues);
+    }
+
     private java.util.Collection<Adapter> runningAdapters() {
         if (!enabled || active == null || mergedDeltas.containsKey(active)) return List.of();
         return adapters.get(active).byModule().values();

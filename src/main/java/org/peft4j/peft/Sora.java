@@ -114,6 +114,9 @@ public final class Sora implements AdapterMethod {
             }
         }
 
+        @Override
+        public boolean touchesTrainableValues() { return gate.trainable(); }
+
         /** The indices k with g_k ≠ 0, in order. */
         public int[] openComponents() {
             Tensor g = gate.value();

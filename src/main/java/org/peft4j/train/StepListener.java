@@ -19,4 +19,10 @@ public interface StepListener {
      * mask): a prepared training plan takes them in on every run, as it does the batch.
      */
     default List<Tensor> stepInputs() { return List.of(); }
+
+    /**
+     * Whether these hooks read or write trainable values on the host (SoRA's proximal step on its
+     * gates): the optimizer update then runs on the host too, so the values are there between steps.
+     */
+    default boolean touchesTrainableValues() { return false; }
 }

@@ -12,6 +12,8 @@ import org.peft4j.backend.PreparedPlan;
 import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.nn.TrainableModel;
+import org.peft4j.optim.Optimizer;
+import org.peft4j.optim.RecordedUpdate;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
@@ -20,11 +22,20 @@ import org.peft4j.tensor.Tensor;
  * loss, backward) and an evaluation plan (forward, loss). Each reads its own staging batch, into
  * which the caller's batch is copied before replay.
  *
- * <p>A training plan runs {@link Backend#prepare prepared}: per step it takes in the batch, the
- * dropout seed, the trainable values (the optimizer updates them on the host) and what step hooks
- * rewrite ({@link StepListener#stepInputs}), and gives back the loss and the gradients, so a device
- * backend keeps the frozen weights and every activation on the device. Evaluation plans replay
- * call by call.
+ * <p>A training plan runs {@link Backend#prepare prepared}, in one of two arrangements:
+ * <pre>
+ *   update on the host:  in   batch, dropout seed, step-hook inputs, trainable values
+ *                        out  loss, gradients            (the optimizer then steps on the host)
+ *   update in the plan:  ... backward, gradient norm², optimizer update ({@link Optimizer#recordUpdate})
+ *                        in   batch, dropout seed, step-hook inputs, the step's hyper-parameters
+ *                        out  loss, each gradient's sum of squares
+ *                        state (read back on request) trainable values, optimizer moments
+ * </pre>
+ * so that a device backend keeps the frozen weights and every activation on the device, and in
+ * the second arrangement (chosen where the backend {@link Backend#keepsPlansResident keeps plans
+ * resident}) the trainable values and the optimizer state too. The latest values then live in the
+ * plan run last: switching to another batch shape first {@link #pullState pulls} them to the host,
+ * and the other plan takes them from there. Evaluation plans replay call by call.
  */
 final class StepPlans {
     /** A recorded plan with the batch it reads, the tensors it leaves results in, and what it exchanges with the host. */
@@ -33,15 +44,25 @@ final class StepPlans {
         private final TokenBatch staging;
         private final Tensor loss, outputs;
         private final PlanIO io;
+        private final RecordedUpdate update;
         private PreparedPlan prepared;
         private Backend preparedFor;
 
-        Recorded(Plan plan, TokenBatch staging, Tensor loss, Tensor outputs, PlanIO io) {
+        Recorded(Plan plan, TokenBatch staging, Tensor loss, Tensor outputs, PlanIO io, RecordedUpdate update) {
             this.plan = plan;
             this.staging = staging;
             this.loss = loss;
             this.outputs = outputs;
             this.io = io;
+            this.update = update;
+        }
+
+        /** The optimizer step recorded into this plan; null where the optimizer steps on the host. */
+        RecordedUpdate update() { return update; }
+
+        /** Brings the {@link PlanIO#state state} (trainable values, moments) of the last run to the host. */
+        void pullState() {
+            if (prepared != null) prepared.pullState();
         }
 
         /** Copies {@code batch} into the staging arrays and runs the plan on {@code ops} (prepared for it when it is a backend). */
@@ -78,15 +99,40 @@ final class StepPlans {
 
     private final TrainableModel model;
     private final List<Parameter> trainable;
+    private final Optimizer optimizer;
+    private final double maxGradNorm;
     private final Map<String, Recorded> training = new HashMap<>(), evaluation = new HashMap<>();
+    private Recorded lastTraining;
 
+    /** Plans for evaluation only. */
     StepPlans(TrainableModel model) {
+        this(model, null, 0);
+    }
+
+    /**
+     * Plans whose training plan records {@code optimizer}'s update and the clipping to
+     * {@code maxGradNorm} (≤ 0: none) when {@code optimizer} is not null and can be recorded.
+     */
+    StepPlans(TrainableModel model, Optimizer optimizer, double maxGradNorm) {
         this.model = model;
         this.trainable = model.parameters().stream().filter(Parameter::trainable).toList();
+        this.optimizer = optimizer;
+        this.maxGradNorm = maxGradNorm;
     }
 
     Recorded training(TokenBatch batch) {
-        return training.computeIfAbsent(key(batch), k -> record(batch, true));
+        Recorded next = training.computeIfAbsent(key(batch), k -> record(batch, true));
+        if (lastTraining != null && lastTraining != next && lastTraining.update() != null) {
+            lastTraining.pullState();
+            next.release();   // prepared again from the host values (a device backend compiles it again)
+        }
+        lastTraining = next;
+        return next;
+    }
+
+    /** Brings the trainable values and optimizer state to the host where the last training plan kept them on a device. */
+    void pullState() {
+        if (lastTraining != null) lastTraining.pullState();
     }
 
     /** Releases the prepared training plans (device memory); they are prepared again if run again. */
@@ -101,6 +147,8 @@ final class StepPlans {
     private Recorded record(TokenBatch like, boolean train) {
         TokenBatch staging = like.emptyLike();
         Tensor[] results = new Tensor[2];
+        RecordedUpdate[] update = new RecordedUpdate[1];
+        boolean hostHooks = model instanceof StepListener hooks && hooks.touchesTrainableValues();
         Plan plan = Plan.record(ops -> {
             if (train) {
                 ops.stage("zero_grad");
@@ -110,12 +158,16 @@ final class StepPlans {
             ops.stage("loss");
             results[0] = model.loss(ops, staging);
             if (train) model.backward(ops, true);
+            if (train && optimizer != null && !hostHooks) {
+                ops.stage("optimizer");
+                update[0] = optimizer.recordUpdate(ops, maxGradNorm).orElse(null);
+            }
         });
-        return new Recorded(plan, staging, results[0], results[1], train ? trainingIO(staging, results[0]) : null);
+        return new Recorded(plan, staging, results[0], results[1], train ? trainingIO(staging, results[0], update[0]) : null, update[0]);
     }
 
-    /** In: the batch, the dropout seed, the trainable values. Out: the loss and the gradients. */
-    private PlanIO trainingIO(TokenBatch staging, Tensor loss) {
+    /** The plan's exchange with the host in either arrangement (see the class comment). */
+    private PlanIO trainingIO(TokenBatch staging, Tensor loss, RecordedUpdate update) {
         List<Object> inputs = new ArrayList<>();
         for (IntTensor t : new IntTensor[] {staging.ids(), staging.mask(), staging.typeIds(), staging.targets()}) {
             if (t != null) inputs.add(t);
@@ -123,6 +175,11 @@ final class StepPlans {
         inputs.add(model.dropoutSites().seedAndStep());
         if (model instanceof StepListener hooks) inputs.addAll(hooks.stepInputs());
         List<Object> outputs = new ArrayList<>(List.of(loss));
+        if (update != null) {
+            inputs.addAll(update.inputs());
+            outputs.addAll(update.norm().sums());
+            return new PlanIO(inputs, outputs, new ArrayList<>(update.state()));
+        }
         for (Parameter p : trainable) {
             inputs.add(p.value());
             outputs.add(p.grad());

@@ -21,8 +21,10 @@ import org.peft4j.nn.Parameter;
 import org.peft4j.nn.TokenBatch;
 import org.peft4j.nn.TrainableModel;
 import org.peft4j.optim.GradientClipping;
+import org.peft4j.optim.GradientSums;
 import org.peft4j.optim.LearningRateSchedule;
 import org.peft4j.optim.Optimizer;
+import org.peft4j.optim.RecordedUpdate;
 
 /**
  * The training loop, independent of which method is trained:
@@ -34,6 +36,10 @@ import org.peft4j.optim.Optimizer;
  *     clip the global gradient norm; optimizer.step(schedule.at(step))
  *     log metrics (JSONL), advance the progress bar; evaluate and checkpoint every N steps
  * </pre>
+ * On a backend that {@link Backend#keepsPlansResident keeps plans resident} the clipping and the
+ * update are part of the plan where the optimizer can {@link Optimizer#recordUpdate record} them
+ * (see {@link StepPlans}); the trainable values come back to the host before evaluations,
+ * checkpoints and the end of the run.
  * Batches and dropout masks are pure functions of (seed, step), and a checkpoint holds the
  * parameters, the optimizer state and the step, so {@code resume} continues bit-identically.
  */
@@ -75,7 +81,7 @@ public final class Trainer {
         this.evaluator = evaluator;
         this.settings = settings;
         this.log = log;
-        this.plans = new StepPlans(model);
+        this.plans = new StepPlans(model, backend.keepsPlansResident() ? optimizer : null, settings.maxGradNorm());
         this.trainable = model.parameters().stream().filter(Parameter::trainable).toList();
         if (trainable.isEmpty()) throw new IllegalArgumentException("the model has no trainable parameters");
     }
@@ -99,13 +105,20 @@ public final class Trainer {
                 model.dropoutSites().setStep(step);
                 if (model instanceof StepListener l) l.beforeStep(step);
                 StepPlans.Recorded run = plans.training(batch);
-                run.run(backend, batch);
-                if (step == start) log.accept("training step on " + backend.name() + ": " + run.description());
-                float loss = run.loss().at(0);
-                double gradNorm = checkFinite(step, loss);
-                if (settings.maxGradNorm() > 0) GradientClipping.clipGlobalNorm(backend, trainable, settings.maxGradNorm());
+                RecordedUpdate update = run.update();
                 double lr = schedule.at(optimizer.steps());
-                optimizer.step(backend, lr);
+                if (update != null) update.beforeRun(lr);
+                run.run(backend, batch);
+                if (step == start) {
+                    log.accept("training step on " + backend.name() + ": " + run.description()
+                            + (update != null ? "; optimizer update in the plan" : ""));
+                }
+                float loss = run.loss().at(0);
+                double gradNorm = checkFinite(step, loss, update != null ? update.norm().read() : GradientClipping.sums(backend, trainable));
+                if (update == null) {
+                    if (settings.maxGradNorm() > 0) GradientClipping.clipGlobalNorm(backend, trainable, settings.maxGradNorm());
+                    optimizer.step(backend, lr);
+                }
                 if (model instanceof StepListener l) l.afterOptimizerStep(step, lr);
                 tokens += batch.ids().size();
                 losses.add(loss);
@@ -118,6 +131,7 @@ public final class Trainer {
                 record.put("tokens_per_s", tokens / elapsed);
                 if (settings.evalEvery() > 0 && evaluator != null
                         && ((step + 1) % settings.evalEvery() == 0 || step + 1 == settings.steps())) {
+                    plans.pullState();
                     Map<String, Object> eval = new LinkedHashMap<>();
                     eval.put("step", step + 1);
                     eval.putAll(evaluator.evaluate(backend, plans));
@@ -130,9 +144,11 @@ public final class Trainer {
                     bar.setExtraMessage(String.format(" loss %.4f  %.0f tok/s", loss, tokens / elapsed));
                 }
                 if (settings.checkpointEvery() > 0 && ((step + 1) % settings.checkpointEvery() == 0 || step + 1 == settings.steps())) {
+                    plans.pullState();
                     checkpoints.save(step + 1, trainable, optimizer, Map.of());
                 }
             }
+            plans.pullState();
         } finally {
             plans.releasePrepared();
         }
@@ -167,15 +183,15 @@ public final class Trainer {
     }
 
     /** Global gradient norm, or a {@link TrainingDivergedException} naming what went non-finite. */
-    private double checkFinite(long step, float loss) {
+    private static double checkFinite(long step, float loss, GradientSums gradients) {
         if (!Float.isFinite(loss)) {
             throw new TrainingDivergedException(step + 1, "loss is " + loss
-                    + GradientClipping.firstNonFiniteGradient(backend, trainable).map(n -> "; first non-finite gradient: " + n).orElse(""));
+                    + gradients.firstNonFinite().map(n -> "; first non-finite gradient: " + n).orElse(""));
         }
-        double norm = GradientClipping.globalNorm(backend, trainable);
+        double norm = gradients.norm();
         if (!Double.isFinite(norm)) {
             throw new TrainingDivergedException(step + 1, "gradient norm is " + norm + "; first non-finite gradient: "
-                    + GradientClipping.firstNonFiniteGradient(backend, trainable).orElse("?"));
+                    + gradients.firstNonFinite().orElse("?"));
         }
         return norm;
     }

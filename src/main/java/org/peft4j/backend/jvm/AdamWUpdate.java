@@ -12,6 +12,7 @@ import org.peft4j.tensor.Tensor;
 /**
  * The fused, vectorised AdamW update of {@link AdamW}, in the equivalent form
  * <pre>
+ *   g ← g·scale   (global-norm clipping; 1 without)
  *   θ ← θ·(1 − lr·λ) − (lr/c1) · m / (√v/√c2 + ε),   c1 = 1 − β1^t,  c2 = 1 − β2^t
  * </pre>
  */
@@ -19,10 +20,25 @@ final class AdamWUpdate {
     private AdamWUpdate() {}
 
     static void apply(Parallel pool, Tensor param, Tensor grad, Tensor m, Tensor v, AdamW h) {
+        apply(pool, param, grad, m, v, h.kernelConstants(), 1f);
+    }
+
+    /** {@link org.peft4j.backend.Ops#clippedAdamW}: the constants and max norm read from {@code hyper}. */
+    static void apply(Parallel pool, Tensor param, Tensor grad, Tensor m, Tensor v, Tensor hyper, Tensor gradNormSquared) {
+        Shapes.require("clippedAdamW", "hyper", hyper, AdamW.TENSOR_SIZE);
+        Shapes.require("clippedAdamW", "gradNormSquared", gradNormSquared, 1);
+        float normSquared = gradNormSquared.at(0);
+        if (!Float.isFinite(normSquared)) return;
+        float[] constants = new float[AdamW.TENSOR_SIZE - 1];
+        for (int i = 0; i < constants.length; i++) constants[i] = hyper.at(i);
+        apply(pool, param, grad, m, v, constants, AdamW.clipScale(hyper.at(AdamW.TENSOR_SIZE - 1), normSquared));
+    }
+
+    private static void apply(Parallel pool, Tensor param, Tensor grad, Tensor m, Tensor v, float[] constants, float gradScale) {
         Shapes.requireSameSize("adamW", param, grad);
         Shapes.requireSameSize("adamW", param, m);
         Shapes.requireSameSize("adamW", param, v);
-        Moments moments = new Moments(h);
+        Moments moments = new Moments(constants[0], constants[1], constants[2], constants[3], constants[4], constants[5], gradScale);
         float[] pd = param.data(), gd = grad.data(), md = m.data(), vd = v.data();
         int po = param.offset(), go = grad.offset(), mo = m.offset(), vo = v.offset();
         pool.forRange(param.size(), (long) param.size() * VectorMath.UNITS_PER_NS / 2, (from, to) -> {
@@ -34,15 +50,11 @@ final class AdamWUpdate {
         });
     }
 
-    /** The step's constants, derived once per call. */
-    private record Moments(float beta1, float beta2, float decay, float stepSize, float invSqrtC2, float eps) {
-        Moments(AdamW h) {
-            this(h.beta1(), h.beta2(), 1 - h.lr() * h.weightDecay(), h.lr() / h.biasCorrection1(),
-                    (float) (1 / Math.sqrt(h.biasCorrection2())), h.eps());
-        }
-
+    /** The step's constants ({@link AdamW#kernelConstants}) and gradient scale. */
+    private record Moments(float beta1, float beta2, float decay, float stepSize, float invSqrtC2, float eps, float gradScale) {
         void step(float[] p, int pi, float[] g, int gi, float[] m, int mi, float[] v, int vi, VectorMask<Float> lanes) {
             FloatVector gv = FloatVector.fromArray(F, g, gi, lanes);
+            if (gradScale != 1f) gv = gv.mul(gradScale);
             FloatVector mv = FloatVector.fromArray(F, m, mi, lanes).mul(beta1).add(gv.mul(1 - beta1));
             FloatVector vv = FloatVector.fromArray(F, v, vi, lanes).mul(beta2).add(gv.mul(gv).mul(1 - beta2));
             FloatVector denom = vv.sqrt().mul(invSqrtC2).add(eps);

@@ -91,6 +91,11 @@ public class JvmBackend implements Backend {
         AdamWUpdate.apply(pool, param, grad, m, v, hyper);
     }
 
+    @Override
+    public void clippedAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor hyper, Tensor gradNormSquared) {
+        AdamWUpdate.apply(pool, param, grad, m, v, hyper, gradNormSquared);
+    }
+
     @Override public void fill(Tensor x, float value) { x.fill(value); }
     @Override public void splitHeads(Tensor x, int column, Tensor out) { Heads.split(x, column, out); }
     @Override public void mergeHeads(Tensor x, int column, Tensor out) { Heads.merge(x, column, out); }

@@ -48,6 +48,40 @@ class AdamWUpdateTest {
         GuardedViews.assertGuardsIntact(v, "adamW v");
     }
 
+    /**
+     * {@code clippedAdamW} with its hyper-parameters in a tensor: the gradient scaled by
+     * min(1, maxNorm/(‖g‖ + 1e-6)) first (clipping on, and off when the norm is below maxNorm or
+     * maxNorm is 0), then the formula; a NaN or infinite norm² changes nothing.
+     */
+    @ParameterizedTest(name = "maxNorm={0}")
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {0.0, 0.5, 1e6})
+    void clippedStepsScaleTheGradientByTheGlobalNorm(double maxNorm) {
+        int n = 37;
+        Tensor param = Tensor.uniform(5, 1f, n), m = Tensor.zeros(n), v = Tensor.zeros(n), hyper = Tensor.zeros(AdamW.TENSOR_SIZE);
+        double[] p = ReferenceOps.toDouble(param), md = new double[n], vd = new double[n];
+        for (int step = 1; step <= 3; step++) {
+            Tensor grad = Tensor.uniform(100 + step, 2f, n);
+            float normSquared = 0;
+            for (int i = 0; i < n; i++) normSquared += grad.at(i) * grad.at(i);
+            normSquared *= 3; // as if other parameters contributed twice as much again
+            AdamW h = new AdamW(1e-2f, 0.9f, 0.999f, 1e-6f, 0.1f, step);
+            h.writeTo(hyper, (float) maxNorm);
+            TestBackends.threads(2).clippedAdamW(param, grad, m, v, hyper, Tensor.of(new float[] {normSquared}, 1));
+            double scale = maxNorm > 0 ? Math.min(1, maxNorm / (Math.sqrt(normSquared) + 1e-6)) : 1;
+            double[] g = ReferenceOps.toDouble(grad);
+            for (int i = 0; i < n; i++) g[i] *= scale;
+            ReferenceOps.adamW(p, g, md, vd, h);
+            assertAllClose(p, param, 1e-5, 1e-7, "param after step " + step + " (gradient scale " + scale + ")");
+            assertAllClose(md, m, 1e-5, 1e-7, "m after step " + step);
+        }
+        float[] before = param.toArray(), mBefore = m.toArray();
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            TestBackends.threads(2).clippedAdamW(param, Tensor.uniform(9, 1f, n), m, v, hyper, Tensor.of(new float[] {bad}, 1));
+            assertAllClose(before, param.toArray(), 0, 0, "param after a step with norm² " + bad);
+            assertAllClose(mBefore, m.toArray(), 0, 0, "m after a step with norm² " + bad);
+        }
+    }
+
     @Test
     void sizeMismatchNamesTheOpAndShapes() {
         AdamW h = new AdamW(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1);

@@ -1,5 +1,7 @@
 package org.peft4j.backend.tornado;
 
+import java.util.Arrays;
+import java.util.function.Function;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.DropoutMasks;
 import org.peft4j.tensor.Shapes;
@@ -122,19 +124,34 @@ final class ElementCalls {
         device.run(call, new float[][] {{alpha}}, x, y);
     }
 
+    /** The per-call form: the hyper-parameters as scalars, no clipping (a zero norm² and maxNorm). */
     void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamW h) {
-        Shapes.requireSameSize("adamW", param, grad);
-        Shapes.requireSameSize("adamW", param, m);
-        Shapes.requireSameSize("adamW", param, v);
+        Device.Call call = adamWCall("adamW", param, grad, m, v, build -> build.scalars(AdamW.TENSOR_SIZE), build -> build.scratch(1));
+        float[] hyper = Arrays.copyOf(h.kernelConstants(), AdamW.TENSOR_SIZE);
+        device.run(call, new float[][] {hyper}, param, grad, m, v);
+    }
+
+    /** The recordable form: hyper-parameters and norm² read from tensors, which a resident plan takes in or computes. */
+    void clippedAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor hyper, Tensor gradNormSquared) {
+        Shapes.require("clippedAdamW", "hyper", hyper, AdamW.TENSOR_SIZE);
+        Shapes.require("clippedAdamW", "gradNormSquared", gradNormSquared, 1);
+        Device.Call call = adamWCall("clippedAdamW", param, grad, m, v,
+                build -> build.operand(hyper, Device.Use.READ), build -> build.operand(gradNormSquared, Device.Use.READ));
+        device.run(call, Device.NO_SCALARS, param, grad, m, v, hyper, gradNormSquared);
+    }
+
+    private Device.Call adamWCall(String op, Tensor param, Tensor grad, Tensor m, Tensor v,
+                                  Function<Device.Builder, float[]> hyperArray, Function<Device.Builder, float[]> normArray) {
+        Shapes.requireSameSize(op, param, grad);
+        Shapes.requireSameSize(op, param, m);
+        Shapes.requireSameSize(op, param, v);
         int size = param.size();
-        Device.Call call = device.call("adamW", build -> {
+        return device.call(op, build -> {
             float[] pd = build.operand(param, Device.Use.UPDATE), gd = build.operand(grad, Device.Use.READ);
             float[] md = build.operand(m, Device.Use.UPDATE), vd = build.operand(v, Device.Use.UPDATE);
-            float[] hyper = build.scalars(6);
-            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::adamW, pd, gd, md, vd, hyper, size), null).build();
+            float[] hd = hyperArray.apply(build), nd = normArray.apply(build);
+            return build.task("t0", (g, taskId) -> g.task(taskId, ElementKernels::adamW, pd, gd, md, vd, hd, nd, size), null).build();
         }, size);
-        device.run(call, new float[][] {{h.beta1(), h.beta2(), 1 - h.lr() * h.weightDecay(), h.lr() / h.biasCorrection1(),
-                (float) (1 / Math.sqrt(h.biasCorrection2())), h.eps()}}, param, grad, m, v);
     }
 
     /** Two passes of {@link ReduceKernels#groupSums}: per-work-group partial sums, then one work-group over them. */

@@ -79,18 +79,26 @@ public final class ElementKernels {
     }
 
     /**
-     * AdamW with the host's operation order: {@code m ← β1·m + (1−β1)·g}, {@code v ← β2·v + (1−β2)·g²},
-     * {@code θ ← θ·(1 − lr·λ) − (lr/c1)·m / (√v/√c2 + ε)}. {@code h} = {β1, β2, 1 − lr·λ, lr/c1, 1/√c2, ε}.
+     * AdamW with the host's operation order after global-norm clipping: {@code g ← g·scale},
+     * {@code m ← β1·m + (1−β1)·g}, {@code v ← β2·v + (1−β2)·g²},
+     * {@code θ ← θ·(1 − lr·λ) − (lr/c1)·m / (√v/√c2 + ε)}. {@code h} = {β1, β2, 1 − lr·λ, lr/c1, 1/√c2, ε, maxNorm}
+     * ({@link org.peft4j.backend.AdamW#writeTo}); scale = min(1, maxNorm/(√normSquared[0] + 1e-6)), or 1 when
+     * maxNorm ≤ 0. A norm² beyond float's range skips the update where the OpenCL compiler keeps the comparison
+     * (TornadoVM compiles with {@code -cl-fast-relaxed-math}, which lets it assume finite values).
      */
-    public static void adamW(float[] p, float[] g, float[] m, float[] v, float[] h, int size) {
+    public static void adamW(float[] p, float[] g, float[] m, float[] v, float[] h, float[] normSquared, int size) {
         for (@Parallel int i = 0; i < size; i++) {
-            float grad = g[i];
-            float mi = m[i] * h[0] + grad * (1f - h[0]);
-            float vi = v[i] * h[1] + grad * grad * (1f - h[1]);
-            float denom = TornadoMath.sqrt(vi) * h[4] + h[5];
-            p[i] = p[i] * h[2] - mi * h[3] / denom;
-            m[i] = mi;
-            v[i] = vi;
+            float ns = normSquared[0];
+            if (ns <= Float.MAX_VALUE) {
+                float scale = h[6] > 0f ? TornadoMath.min(1f, h[6] / (TornadoMath.sqrt(ns) + 1e-6f)) : 1f;
+                float grad = g[i] * scale;
+                float mi = m[i] * h[0] + grad * (1f - h[0]);
+                float vi = v[i] * h[1] + grad * grad * (1f - h[1]);
+                float denom = TornadoMath.sqrt(vi) * h[4] + h[5];
+                p[i] = p[i] * h[2] - mi * h[3] / denom;
+                m[i] = mi;
+                v[i] = vi;
+            }
         }
     }
 

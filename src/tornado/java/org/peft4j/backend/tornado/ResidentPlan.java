@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.peft4j.backend.Plan;
 import org.peft4j.backend.PlanIO;
@@ -33,6 +34,7 @@ import uk.ac.manchester.tornado.api.enums.ProfilerMode;
  *                   tasks
  *                   persist for stage k+1    arrays used at k or before and again after k
  *                   copy out, every run      outputs last used at k (loss, gradients)
+ *                   copy out, on request     state last used at k (parameters and moments an update in the plan changes)
  * </pre>
  * TornadoVM hands device buffers only from the graph that ran just before, so an activation saved
  * in layer 0's forward for its backward travels through every graph in between.
@@ -40,13 +42,16 @@ import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 final class ResidentPlan implements PreparedPlan {
     private final TornadoExecutionPlan plan;
     private final int graphs;
+    private final Map<Integer, Object[]> stateByGraph;
     private final String description;
+    private TornadoExecutionResult lastResult;
     private boolean profiled;
     private long bytesIn, bytesOut;
 
-    private ResidentPlan(TornadoExecutionPlan plan, int graphs, String description) {
+    private ResidentPlan(TornadoExecutionPlan plan, int graphs, Map<Integer, Object[]> stateByGraph, String description) {
         this.plan = plan;
         this.graphs = graphs;
+        this.stateByGraph = stateByGraph;
         this.description = description;
     }
 
@@ -61,7 +66,8 @@ final class ResidentPlan implements PreparedPlan {
             recorded.run(facade);
         }
         List<ResidentRecorder.Stage> stages = recorder.stages();
-        Set<Object> inputs = arraysOf(io.inputs()), outputs = arraysOf(io.outputs());
+        Set<Object> inputs = arraysOf(io.inputs()), outputs = arraysOf(io.outputs()), state = arraysOf(io.state());
+        Map<Integer, Object[]> stateByGraph = new TreeMap<>();
         Map<Object, int[]> span = new IdentityHashMap<>();
         List<Object> arrays = new ArrayList<>();
         for (int k = 0; k < stages.size(); k++) {
@@ -84,13 +90,14 @@ final class ResidentPlan implements PreparedPlan {
             String name = "s" + k + "_" + stage.name.replaceAll("\\W", "_");
             TaskGraph g = new TaskGraph(name);
             List<Object> carried = new ArrayList<>(), everyRun = new ArrayList<>(), once = new ArrayList<>(stage.constants);
-            List<Object> persist = new ArrayList<>(), copyOut = new ArrayList<>();
+            List<Object> persist = new ArrayList<>(), copyOut = new ArrayList<>(), onRequest = new ArrayList<>();
             for (Object a : arrays) {
                 int first = span.get(a)[0], last = span.get(a)[1];
                 if (first < k && k <= last) carried.add(a);
                 if (first == k) (inputs.contains(a) ? everyRun : once).add(a);
                 if (first <= k && k < last) persist.add(a);
                 if (last == k && outputs.contains(a)) copyOut.add(a);
+                else if (last == k && state.contains(a)) onRequest.add(a);
             }
             if (!carried.isEmpty()) g.consumeFromDevice(previous, carried.toArray());
             if (!everyRun.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, everyRun.toArray());
@@ -98,6 +105,10 @@ final class ResidentPlan implements PreparedPlan {
             stage.tasks.forEach(t -> t.accept(g));
             if (!persist.isEmpty()) g.persistOnDevice(persist.toArray());
             if (!copyOut.isEmpty()) g.transferToHost(DataTransferMode.EVERY_EXECUTION, copyOut.toArray());
+            if (!onRequest.isEmpty()) {
+                g.transferToHost(DataTransferMode.UNDER_DEMAND, onRequest.toArray());
+                stateByGraph.put(k, onRequest.toArray());
+            }
             stage.grids.forEach((task, grid) -> grids.addWorkerGrid(name + "." + task, grid));
             graphs.add(g.snapshot());
             tasks += stage.tasks.size();
@@ -105,8 +116,9 @@ final class ResidentPlan implements PreparedPlan {
         }
         TornadoExecutionPlan plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         plan.withGridScheduler(grids);
-        return new ResidentPlan(plan, graphs.size(), "resident on the device: " + graphs.size() + " task graphs, " + tasks
-                + " kernels, " + arrays.size() + " arrays; per run " + inputs.size() + " arrays in, " + outputs.size() + " out");
+        return new ResidentPlan(plan, graphs.size(), stateByGraph, "resident on the device: " + graphs.size() + " task graphs, " + tasks
+                + " kernels, " + arrays.size() + " arrays; per run " + inputs.size() + " arrays in, " + outputs.size() + " out"
+                + (state.isEmpty() ? "" : "; " + state.size() + " kept there"));
     }
 
     @Override
@@ -114,6 +126,7 @@ final class ResidentPlan implements PreparedPlan {
         long in = 0, out = 0;
         for (int k = 0; k < graphs; k++) {
             TornadoExecutionResult result = plan.withGraph(k).execute();
+            lastResult = result;
             if (profiled) {
                 TornadoProfilerResult p = result.getProfilerResult();
                 in += p.getTotalBytesCopyIn();
@@ -122,6 +135,16 @@ final class ResidentPlan implements PreparedPlan {
         }
         bytesIn = in;
         bytesOut = out;
+    }
+
+    /** Copies each state array from the graph that used it last (TornadoVM syncs the selected graph's buffers). */
+    @Override
+    public void pullState() {
+        if (lastResult == null) return;
+        stateByGraph.forEach((k, arrays) -> {
+            plan.withGraph(k);
+            lastResult.transferToHost(arrays);
+        });
     }
 
     @Override

@@ -18,11 +18,15 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 /**
  * The {@link Device} a {@link ResidentPlan} is recorded on: each call's kernels join the task list
  * of the current plan stage, over the tensors' own arrays (no staging), and {@link #run} only
- * fixes the call's scalars, which are constants of a recorded plan.
+ * fixes the call's scalars, which are constants of a recorded plan. A stage too big for one
+ * TornadoVM task graph (its graph builder holds at most 1024 nodes: about one per task argument
+ * and a few per array) continues in a next part at a call boundary.
  */
 final class ResidentRecorder implements Device {
+    /** Tasks·10 + arrays·4, a bound on a task graph's nodes with room to spare (a layer's backward is ~500). */
+    private static final int MAX_GRAPH_WEIGHT = 800;
 
-    /** One plan stage: its tasks, the arrays they touch (in first-use order), and its constant arrays. */
+    /** One plan stage (or a part of one): its tasks, the arrays they touch (in first-use order), and its constant arrays. */
     static final class Stage {
         final String name;
         final List<Object> arrays = new ArrayList<>();
@@ -36,6 +40,8 @@ final class ResidentRecorder implements Device {
         private void touch(Object array) {
             if (seen.add(array)) arrays.add(array);
         }
+
+        private int weight() { return tasks.size() * 10 + (arrays.size() + constants.size()) * 4; }
     }
 
     /** A recorded call: the scalar blocks its kernels read, filled once by {@link #run}. */
@@ -43,20 +49,28 @@ final class ResidentRecorder implements Device {
 
     private final List<Stage> stages = new ArrayList<>();
     private Stage current;
-    private int calls;
+    private String stageName;
+    private int calls, part;
 
     List<Stage> stages() { return stages; }
 
     @Override
     public void stage(String name) {
-        current = new Stage(name);
-        stages.add(current);
+        stageName = name;
+        part = 1;
+        startStage(name);
     }
 
     @Override
     public Call call(String kernel, Function<Builder, Call> build, Object... sizes) {
         if (current == null) stage("");
+        else if (current.weight() > MAX_GRAPH_WEIGHT) startStage(stageName + "_part" + ++part);
         return build.apply(new StageBuilder(current, kernel + calls++));
+    }
+
+    private void startStage(String name) {
+        current = new Stage(name);
+        stages.add(current);
     }
 
     @Override

@@ -72,6 +72,9 @@ public final class TornadoBackend extends JvmBackend {
 
     @Override public String name() { return "tornado"; }
 
+    /** Prepared plans are {@link ResidentPlan}s where every operation has a device kernel. */
+    @Override public boolean keepsPlansResident() { return true; }
+
     /** The device the kernels run on, as TornadoVM names it. */
     public String device() { return deviceName; }
 
@@ -144,6 +147,11 @@ public final class TornadoBackend extends JvmBackend {
     @Override public void axpy(float alpha, Tensor x, Tensor y) { elements.axpy(alpha, x, y); }
 
     @Override public void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, AdamW h) { elements.adamW(param, grad, m, v, h); }
+
+    @Override
+    public void clippedAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor hyper, Tensor gradNormSquared) {
+        elements.clippedAdamW(param, grad, m, v, hyper, gradNormSquared);
+    }
 
     @Override public void sumOfSquares(Tensor x, Tensor out) { elements.sumOfSquares(x, out); }
 

@@ -133,6 +133,26 @@ class TornadoKernelsTest extends BothBackends {
         assertAllClose(vJ.toArray(), vT.toArray(), 1e-6, 1e-8, "v");
     }
 
+    /** Clipping on (norm² above maxNorm²), off by the norm, and off by maxNorm 0, at a size off the work-group multiple. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(floats = {0.5f, 100f, 0f})
+    void clippedAdamWMatchesTheJvm(float maxNorm) {
+        int size = 1037;
+        Tensor pJ = random(81, size), pT = pJ.copy(), mJ = Tensor.zeros(size), mT = mJ.copy(), vJ = Tensor.zeros(size), vT = vJ.copy();
+        Tensor hyper = Tensor.zeros(AdamW.TENSOR_SIZE);
+        for (int step = 1; step <= 3; step++) {
+            Tensor g = random(82 + step, size), normSquared = Tensor.zeros(1);
+            jvm.sumOfSquares(g, normSquared);
+            normSquared.put(0, normSquared.at(0) * 2);
+            new AdamW(1e-2f * step, 0.9f, 0.999f, 1e-8f, 0.01f, step).writeTo(hyper, maxNorm);
+            jvm.clippedAdamW(pJ, g, mJ, vJ, hyper, normSquared);
+            tornado.clippedAdamW(pT, g, mT, vT, hyper, normSquared);
+        }
+        assertAllClose(pJ.toArray(), pT.toArray(), 1e-6, 1e-7, "param");
+        assertAllClose(mJ.toArray(), mT.toArray(), 1e-6, 1e-7, "m");
+        assertAllClose(vJ.toArray(), vT.toArray(), 1e-6, 1e-8, "v");
+    }
+
     @Test
     void sparseScatterAddAndGatherMatchTheJvm() {
         int rows = 37, cols = 29, count = 97;
