@@ -1,5 +1,11 @@
 package org.peft4j.backend.jvm;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 import org.peft4j.backend.DropoutMasks;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
@@ -8,22 +14,31 @@ import org.peft4j.tensor.Tensor;
  * Inverted dropout with a counter-based mask: element i is kept iff
  * {@code u(seed, step, site, i) ≥ p}, u a SplitMix64-style hash mapped to [0, 1). The mask is a
  * pure function of its coordinates, so backward and replays regenerate it and any thread split
- * gives the same result.
+ * gives the same result. The hash runs on 64-bit lanes (as many floats per step as longs fit a
+ * preferred vector), and {@code u ≥ p} is tested exactly as {@code (h >>> 11) ≥ ⌈p·2^53⌉}.
  */
 final class Dropout {
     private Dropout() {}
 
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(L.vectorBitSize() / 2));
+
     static void apply(Parallel pool, Tensor x, float p, IntTensor seed, int site, Tensor y) {
         DropoutMasks.check(x, p, seed, y);
         long key = mix(((long) seed.data()[0] << 32) ^ (seed.data()[1] & 0xFFFFFFFFL) ^ ((long) site * 0x9E3779B97F4A7C15L));
+        long threshold = (long) Math.ceil(p * 0x1.0p53);
         float scale = 1f / (1f - p);
         float[] xd = x.data(), yd = y.data();
         int xo = x.offset(), yo = y.offset();
-        pool.forRange(x.size(), (long) x.size() * 4, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                double u = (mix(key + i) >>> 11) * 0x1.0p-53;
-                yd[yo + i] = u >= p ? xd[xo + i] * scale : 0f;
+        LongVector lane = LongVector.zero(L).addIndex(1);
+        pool.forRange(x.size(), x.size(), (from, to) -> {
+            int i = from;
+            for (int bound = from + L.loopBound(to - from); i < bound; i += L.length()) {
+                VectorMask<Long> keep = mix(lane.add(key + i)).lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, threshold);
+                FloatVector v = FloatVector.fromArray(F, xd, xo + i).mul(scale);
+                FloatVector.zero(F).blend(v, keep.cast(F)).intoArray(yd, yo + i);
             }
+            for (; i < to; i++) yd[yo + i] = (mix(key + i) >>> 11) >= threshold ? xd[xo + i] * scale : 0f;
         });
     }
 
@@ -32,5 +47,12 @@ final class Dropout {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /** {@link #mix(long)} on every lane. */
+    private static LongVector mix(LongVector z) {
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+        return z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
     }
 }
