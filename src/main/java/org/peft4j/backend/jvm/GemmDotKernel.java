@@ -52,12 +52,25 @@ final class GemmDotKernel {
                 int b3 = bo + Math.min(j + 3, n - 1) * ldb;
                 FloatVector z = FloatVector.zero(S);
                 FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z, s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
-                for (int p = 0; p < k; p += L) {
+                // Full vectors without a mask (masked loads in the hot loop keep C2 from unrolling it), then one masked tail:
+                // the same lane sums either way.
+                int p = 0;
+                for (int bound = S.loopBound(k); p < bound; p += L) {
+                    FloatVector y0 = FloatVector.fromArray(S, bt, b0 + p), y1 = FloatVector.fromArray(S, bt, b1 + p);
+                    FloatVector y2 = FloatVector.fromArray(S, bt, b2 + p), y3 = FloatVector.fromArray(S, bt, b3 + p);
+                    FloatVector x0 = FloatVector.fromArray(S, a, a0 + p);
+                    s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
+                    FloatVector x1 = FloatVector.fromArray(S, a, a1 + p);
+                    s10 = x1.fma(y0, s10); s11 = x1.fma(y1, s11); s12 = x1.fma(y2, s12); s13 = x1.fma(y3, s13);
+                    FloatVector x2 = FloatVector.fromArray(S, a, a2 + p);
+                    s20 = x2.fma(y0, s20); s21 = x2.fma(y1, s21); s22 = x2.fma(y2, s22); s23 = x2.fma(y3, s23);
+                    FloatVector x3 = FloatVector.fromArray(S, a, a3 + p);
+                    s30 = x3.fma(y0, s30); s31 = x3.fma(y1, s31); s32 = x3.fma(y2, s32); s33 = x3.fma(y3, s33);
+                }
+                if (p < k) {
                     VectorMask<Float> m = S.indexInRange(p, k);
-                    FloatVector y0 = FloatVector.fromArray(S, bt, b0 + p, m);
-                    FloatVector y1 = FloatVector.fromArray(S, bt, b1 + p, m);
-                    FloatVector y2 = FloatVector.fromArray(S, bt, b2 + p, m);
-                    FloatVector y3 = FloatVector.fromArray(S, bt, b3 + p, m);
+                    FloatVector y0 = FloatVector.fromArray(S, bt, b0 + p, m), y1 = FloatVector.fromArray(S, bt, b1 + p, m);
+                    FloatVector y2 = FloatVector.fromArray(S, bt, b2 + p, m), y3 = FloatVector.fromArray(S, bt, b3 + p, m);
                     FloatVector x0 = FloatVector.fromArray(S, a, a0 + p, m);
                     s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
                     FloatVector x1 = FloatVector.fromArray(S, a, a1 + p, m);
