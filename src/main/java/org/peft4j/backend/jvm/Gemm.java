@@ -15,7 +15,9 @@ import org.peft4j.tensor.Tensor;
  *
  * <p>Products wider than {@link #DOT_MAX_N} columns, or whose A rows are not contiguous, run on the
  * packed, cache-blocked kernel ({@link GemmBlocked}); narrow ones with contiguous A rows run as dot
- * products ({@link GemmDotKernel}). Large products are split over threads into contiguous blocks of
+ * products ({@link GemmDotKernel}). A narrow product with a transposed A and more rows than columns
+ * (LoRA's {@code dB = dyᵀ·h}, {@code n = r}) is computed as {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, whose
+ * {@code r} rows fill the packed kernel's tiles instead of {@code r} of its 32 columns. Large products are split over threads into contiguous blocks of
  * whole C tiles (never along k), so every element of C is computed by the same operations whatever
  * the thread count: results are bitwise reproducible.
  */
@@ -68,7 +70,11 @@ final class Gemm {
             return;
         }
         int parts = mayFork && d.work() >= PARALLEL_WORK ? pool.threads() : 1;
-        if (a.rowsContiguous() && n <= DOT_MAX_N) {
+        if (!a.rowsContiguous() && n <= DOT_MAX_N && m > n) {
+            float[] t = new float[n * m];
+            multiply(pool, mayFork, b.transposed(), a.transposed(), new GemmShape(1, n, m, k), 1f, 0f, t, 0);
+            addTransposed(t, m, n, alpha, beta, c, co);
+        } else if (a.rowsContiguous() && n <= DOT_MAX_N) {
             GemmOperand bt = b.transposed();
             if (!bt.rowsContiguous()) {
                 float[] dense = GemmWorkspace.current().packedB(n * k);
@@ -89,6 +95,16 @@ final class Gemm {
                 int i0 = t0 * MR, i1 = Math.min(m, t1 * MR);
                 GemmBlocked.multiply(a.at(i0, 0), b, i1 - i0, n, k, alpha, beta, c, co + i0 * n, n);
             });
+        }
+    }
+
+    /** {@code C[i, j] = alpha·T[j, i] + beta·C[i, j]} for the dense {@code m × n} C and {@code n × m} T. */
+    private static void addTransposed(float[] t, int m, int n, float alpha, float beta, float[] c, int co) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0, to = co + i * n; j < n; j++, to++) {
+                float product = alpha * t[j * m + i];
+                c[to] = beta == 0f ? product : beta == 1f ? product + c[to] : Math.fma(c[to], beta, product);
+            }
         }
     }
 
