@@ -73,9 +73,9 @@ public final class BackendComparison {
         for (String mode : List.of("lora", "full")) {
             Map<String, Measurement> byBackend = new LinkedHashMap<>();
             for (Backend backend : backends) {
-                TrainingStepBenchmark.Row r = TrainingStepBenchmark.measure(backend, "encoder", mode, batch, seq, warmup, runs);
-                DeviceTime t = profiled(backend, () -> TrainingStepBenchmark.measure(backend, "encoder", mode, batch, seq, 0, runs));
-                byBackend.put(backend.name(), new Measurement(r.timing(), t.transfers() / 1e9 / runs, t.kernels() / 1e9 / runs));
+                try (TrainingStepBenchmark.Step step = TrainingStepBenchmark.prepare(backend, "encoder", mode, batch, seq)) {
+                    byBackend.put(backend.name(), measure(backend, warmup, runs, step::run));
+                }
             }
             table.add(new Row("MiniLM-size encoder step, " + (mode.equals("lora") ? "LoRA r=8 q,v" : "full fine-tune"), byBackend));
         }

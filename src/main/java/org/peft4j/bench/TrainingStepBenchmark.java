@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.peft4j.backend.Backend;
 import org.peft4j.backend.Plan;
+import org.peft4j.backend.PlanIO;
+import org.peft4j.backend.PreparedPlan;
 import org.peft4j.nn.AdaptableModel;
 import org.peft4j.nn.CausalLanguageModel;
 import org.peft4j.nn.Parameter;
@@ -23,7 +25,7 @@ import org.peft4j.tensor.Tensor;
 
 /**
  * Forward+backward throughput of whole models at a fixed batch shape, timed as the trainer runs
- * them (one recorded plan replayed): a MiniLM-sized BERT classifier and a GPT decoder of the same
+ * them (one recorded plan, prepared on the backend: replayed on the JVM, resident on a device): a MiniLM-sized BERT classifier and a GPT decoder of the same
  * width, each fully trainable, frozen with LoRA (r 8 on query/value or c_attn), and forward only.
  */
 public final class TrainingStepBenchmark {
@@ -43,6 +45,16 @@ public final class TrainingStepBenchmark {
     }
 
     public static Row measure(Backend backend, String family, String mode, int batch, int seq, int warmup, int runs) {
+        try (Step step = prepare(backend, family, mode, batch, seq)) {
+            return step.row(StepTimer.time(warmup, runs, step::run));
+        }
+    }
+
+    /**
+     * One configuration's step, {@link Backend#prepare prepared} as the trainer prepares its own
+     * (a device backend keeps it resident), taking in only the batch and the dropout seed.
+     */
+    public static Step prepare(Backend backend, String family, String mode, int batch, int seq) {
         AdaptableModel base = family.equals("encoder")
                 ? new SequenceClassifier(new BertEncoder(BertConfig.miniLmL6(), 1), 2, 2)
                 : new CausalLanguageModel(new GptDecoder(new GptConfig(5000, seq, 6, 12, 384, 0.1f, true, 1e-5f), 1));
@@ -64,10 +76,23 @@ public final class TrainingStepBenchmark {
             loss[0] = m.loss(ops, tokens);
             if (train) m.backward(ops, true);
         });
-        StepTimer.Timing timing = StepTimer.time(warmup, runs, () -> plan.run(backend));
+        List<Object> inputs = new ArrayList<>();
+        for (IntTensor t : new IntTensor[] {tokens.ids(), tokens.mask(), tokens.targets()}) if (t != null) inputs.add(t);
+        inputs.add(m.dropoutSites().seedAndStep());
         long total = m.parameters().stream().mapToLong(p -> p.value().size()).sum();
-        long trainCount = trainable.stream().mapToLong(p -> p.value().size()).sum();
-        return new Row(family, mode, train ? trainCount : 0, total, timing, batch * seq);
+        long trainCount = train ? trainable.stream().mapToLong(p -> p.value().size()).sum() : 0;
+        return new Step(backend.prepare(plan, new PlanIO(inputs, List.of(loss[0]))), family, mode, trainCount, total, batch * seq);
+    }
+
+    /** A prepared step: run it, time it, close it. */
+    public record Step(PreparedPlan prepared, String family, String mode, long trainable, long total, int tokens)
+            implements AutoCloseable {
+        public void run() { prepared.run(); }
+
+        public Row row(StepTimer.Timing timing) { return new Row(family, mode, trainable, total, timing, tokens); }
+
+        @Override
+        public void close() { prepared.close(); }
     }
 
     private static TokenBatch batch(String family, int b, int s, int vocab) {

@@ -33,13 +33,17 @@ final class DeviceRunner implements Device, AutoCloseable {
     @Override
     public void run(Call call, float[][] scalars, Object... operands) {
         TornadoExecutionResult result = ((DeviceCall) call).run(profiled, scalars, operands);
-        if (profiled) {
-            TornadoProfilerResult p = result.getProfilerResult();
-            times = times.plus(p.getDeviceWriteTime(), p.getDeviceReadTime(), p.getDeviceKernelTime(), p.getTotalTime());
-        }
+        if (profiled) add(result.getProfilerResult());
+    }
+
+    /** Adds one profiled execution's copy and kernel times (a per-call run, or a graph of a {@link ResidentPlan}). */
+    void add(TornadoProfilerResult p) {
+        times = times.plus(p.getDeviceWriteTime(), p.getDeviceReadTime(), p.getDeviceKernelTime(), p.getTotalTime());
     }
 
     void profile(boolean on) { profiled = on; }
+
+    boolean profiling() { return profiled; }
 
     DeviceTime times() { return times; }
 

@@ -44,22 +44,26 @@ final class ResidentPlan implements PreparedPlan {
     private final int graphs;
     private final Map<Integer, Object[]> stateByGraph;
     private final String description;
+    private final DeviceRunner timings;
     private TornadoExecutionResult lastResult;
-    private boolean profiled;
+    private boolean countBytes, profilerOn;
     private long bytesIn, bytesOut;
 
-    private ResidentPlan(TornadoExecutionPlan plan, int graphs, Map<Integer, Object[]> stateByGraph, String description) {
+    private ResidentPlan(TornadoExecutionPlan plan, int graphs, Map<Integer, Object[]> stateByGraph, String description,
+                         DeviceRunner timings) {
         this.plan = plan;
         this.graphs = graphs;
         this.stateByGraph = stateByGraph;
         this.description = description;
+        this.timings = timings;
     }
 
     /**
      * Records {@code recorded} into task graphs; {@link UnsupportedOperationException} naming every
-     * operation without a device kernel, or a tensor the graphs can't hold, when it can't be.
+     * operation without a device kernel, or a tensor the graphs can't hold, when it can't be. While
+     * {@code timings} profiles, each run adds its graphs' copy and kernel times there.
      */
-    static ResidentPlan compile(Plan recorded, PlanIO io, String deviceName) {
+    static ResidentPlan compile(Plan recorded, PlanIO io, String deviceName, DeviceRunner timings) {
         requireDeviceKernels(recorded);
         ResidentRecorder recorder = new ResidentRecorder();
         try (TornadoBackend facade = new TornadoBackend(deviceName, recorder)) {
@@ -118,19 +122,22 @@ final class ResidentPlan implements PreparedPlan {
         plan.withGridScheduler(grids);
         return new ResidentPlan(plan, graphs.size(), stateByGraph, "resident on the device: " + graphs.size() + " task graphs, " + tasks
                 + " kernels, " + arrays.size() + " arrays; per run " + inputs.size() + " arrays in, " + outputs.size() + " out"
-                + (state.isEmpty() ? "" : "; " + state.size() + " kept there"));
+                + (state.isEmpty() ? "" : "; " + state.size() + " kept there"), timings);
     }
 
     @Override
     public void run() {
+        boolean timed = timings.profiling();
+        useProfiler(countBytes || timed);
         long in = 0, out = 0;
         for (int k = 0; k < graphs; k++) {
             TornadoExecutionResult result = plan.withGraph(k).execute();
             lastResult = result;
-            if (profiled) {
+            if (profilerOn) {
                 TornadoProfilerResult p = result.getProfilerResult();
                 in += p.getTotalBytesCopyIn();
                 out += p.getTotalBytesCopyOut();
+                if (timed) timings.add(p);
             }
         }
         bytesIn = in;
@@ -151,11 +158,13 @@ final class ResidentPlan implements PreparedPlan {
     public String description() { return description; }
 
     /** Counts the bytes each run copies (TornadoVM's profiler, which adds a little overhead). */
-    void profile(boolean on) {
-        if (on == profiled) return;
+    void profile(boolean on) { countBytes = on; }
+
+    private void useProfiler(boolean on) {
+        if (on == profilerOn) return;
         if (on) plan.withProfiler(ProfilerMode.SILENT);
         else plan.withoutProfiler();
-        profiled = on;
+        profilerOn = on;
     }
 
     /** Bytes copied to the device by the last profiled run. */

@@ -64,7 +64,7 @@ public final class TornadoBackend extends JvmBackend {
     @Override
     public PreparedPlan prepare(Plan plan, PlanIO io) {
         try {
-            return ResidentPlan.compile(plan, io, deviceName);
+            return ResidentPlan.compile(plan, io, deviceName, runner);
         } catch (UnsupportedOperationException e) {
             return PreparedPlan.replay(plan, this, e.getMessage());
         }
