@@ -34,8 +34,10 @@ import org.peft4j.tensor.Tensor;
  * so that a device backend keeps the frozen weights and every activation on the device, and in
  * the second arrangement (chosen where the backend {@link Backend#keepsPlansResident keeps plans
  * resident}) the trainable values and the optimizer state too. The latest values then live in the
- * plan run last: switching to another batch shape first {@link #pullState pulls} them to the host,
- * and the other plan takes them from there. Evaluation plans replay call by call.
+ * plan run last: switching to another batch shape {@link #pullState pulls} them to the host and
+ * prepares the other shape's plan again from there (TornadoVM cannot redo one array's first-run
+ * copy, so that costs a compilation: one batch shape suits such backends best). Evaluation plans
+ * replay call by call.
  */
 final class StepPlans {
     /** A recorded plan with the batch it reads, the tensors it leaves results in, and what it exchanges with the host. */
