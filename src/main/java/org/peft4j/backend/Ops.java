@@ -132,7 +132,9 @@ public interface Ops {
      * {@link #adamW} with its hyper-parameters in a tensor, so that a recorded plan takes new ones
      * every run: {@code hyper} as {@link AdamW#writeTo} lays it out, and the gradient first clipped
      * by the global norm, {@code g·min(1, maxNorm/(√gradNormSquared[0] + 1e-6))} (maxNorm ≤ 0: no
-     * clipping). Nothing changes when {@code gradNormSquared[0]} is NaN or infinite.
+     * clipping). When {@code gradNormSquared[0]} is NaN or infinite the JVM backend changes nothing;
+     * a device whose compiler assumes finite math may not test it, so callers must stop before
+     * reading the tensors after such a step (the trainer does).
      */
     void clippedAdamW(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor hyper, Tensor gradNormSquared);
 

@@ -24,8 +24,9 @@ import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Forward+backward throughput of whole models at a fixed batch shape, timed as the trainer runs
- * them (one recorded plan, prepared on the backend: replayed on the JVM, resident on a device): a MiniLM-sized BERT classifier and a GPT decoder of the same
+ * Forward+backward throughput of whole models at a fixed batch shape: one recorded plan (zero
+ * gradients, forward, loss, backward; no optimizer), prepared on the backend as the trainer
+ * prepares its own (replayed on the JVM, resident on a device): a MiniLM-sized BERT classifier and a GPT decoder of the same
  * width, each fully trainable, frozen with LoRA (r 8 on query/value or c_attn), and forward only.
  */
 public final class TrainingStepBenchmark {

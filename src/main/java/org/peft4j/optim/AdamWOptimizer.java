@@ -58,11 +58,9 @@ public final class AdamWOptimizer extends PerParameterOptimizer {
      * {@link RecordedUpdate#beforeRun} rewrites each step.
      */
     @Override
-    public Optional<RecordedUpdate> recordUpdate(Ops ops, double maxNorm) {
+    public Optional<RecordedUpdate> recordUpdate(Ops ops, List<Parameter> normOver, double maxNorm) {
         if (kernel != AdamWKernel.BACKEND_FUSED) return Optional.empty();
-        List<Parameter> trainable = new ArrayList<>();
-        for (int g = 0; g < groups().size(); g++) for (Slot slot : slots(g)) trainable.add(slot.parameter());
-        RecordedGradientNorm norm = RecordedGradientNorm.record(ops, trainable);
+        RecordedGradientNorm norm = RecordedGradientNorm.record(ops, normOver);
         List<Tensor> hyper = new ArrayList<>(), state = new ArrayList<>();
         for (int g = 0; g < groups().size(); g++) {
             Tensor h = Tensor.zeros(AdamW.TENSOR_SIZE);

@@ -1,7 +1,6 @@
 package org.peft4j.optim;
 
 import java.util.List;
-import java.util.Optional;
 import org.peft4j.backend.Ops;
 import org.peft4j.nn.Parameter;
 import org.peft4j.tensor.Tensor;
@@ -21,33 +20,25 @@ public final class GradientClipping {
     /**
      * Scales the gradients down to global norm {@code maxNorm} when they exceed it, and returns the norm
      * before clipping. A NaN or infinite norm is returned with the gradients untouched
-     * (see {@link #firstNonFiniteGradient} to name the culprit).
+     * (see {@link GradientSums#firstNonFinite} to name the culprit).
      */
     public static double clipGlobalNorm(Ops ops, List<Parameter> parameters, double maxNorm) {
+        double norm = sums(ops, parameters).norm();
+        clip(ops, parameters, norm, maxNorm);
+        return norm;
+    }
+
+    /** {@link #clipGlobalNorm} with the norm already computed ({@link #sums}), so it is not computed twice. */
+    public static void clip(Ops ops, List<Parameter> parameters, double norm, double maxNorm) {
         if (!(maxNorm > 0 && Double.isFinite(maxNorm))) {
             throw new IllegalArgumentException("maxNorm must be finite and > 0, got " + maxNorm);
         }
-        double norm = globalNorm(ops, parameters);
         double coefficient = maxNorm / (norm + NORM_EPS);
         if (Double.isFinite(norm) && coefficient < 1) {
             for (Parameter p : parameters) {
                 if (p.trainable()) ops.scale((float) coefficient, p.grad(), p.grad());
             }
         }
-        return norm;
-    }
-
-    /** {@code √(Σ_params Σ g²)} over the trainable parameters. */
-    public static double globalNorm(Ops ops, List<Parameter> parameters) {
-        return sums(ops, parameters).norm();
-    }
-
-    /**
-     * The first trainable parameter whose gradient holds a NaN or infinity, or whose sum of squares
-     * overflows float32 (|g| beyond ~1.8e19); empty when all are finite.
-     */
-    public static Optional<String> firstNonFiniteGradient(Ops ops, List<Parameter> parameters) {
-        return sums(ops, parameters).firstNonFinite();
     }
 
     /** Each trainable gradient's sum of squares ({@link Ops#sumOfSquares}, one host read each). */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.peft4j.backend.Ops;
+import org.peft4j.nn.Parameter;
 import org.peft4j.tensor.Tensor;
 
 /**
@@ -49,12 +50,13 @@ public interface Optimizer {
     void loadState(Map<String, Tensor> state);
 
     /**
-     * Records this optimizer's step into a plan being recorded on {@code ops}: the global gradient
-     * norm, clipping to {@code maxNorm} (≤ 0: no clipping) and the update. Each run of the plan is
-     * then one {@link #step} (with {@link RecordedUpdate#beforeRun} in place of the call). Empty,
-     * having recorded nothing, for optimizers whose update runs on the host.
+     * Records this optimizer's step into a plan being recorded on {@code ops}: the global norm of the
+     * gradients of {@code normOver}'s trainable parameters, clipping to {@code maxNorm} (≤ 0: no
+     * clipping) and the update. Each run of the plan is then one {@link #step} (with
+     * {@link RecordedUpdate#beforeRun} in place of the call). Empty, having recorded nothing, for
+     * optimizers whose update runs on the host.
      */
-    default Optional<RecordedUpdate> recordUpdate(Ops ops, double maxNorm) {
+    default Optional<RecordedUpdate> recordUpdate(Ops ops, List<Parameter> normOver, double maxNorm) {
         return Optional.empty();
     }
 

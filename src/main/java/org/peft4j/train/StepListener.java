@@ -21,8 +21,9 @@ public interface StepListener {
     default List<Tensor> stepInputs() { return List.of(); }
 
     /**
-     * Whether these hooks read or write trainable values on the host (SoRA's proximal step on its
-     * gates): the optimizer update then runs on the host too, so the values are there between steps.
+     * Whether these hooks read or write trainable values or their gradients on the host (SoRA's
+     * proximal step reads its gates' gradients and rewrites the gates): the optimizer update then
+     * runs on the host too, so that values and gradients are there between steps.
      */
     default boolean touchesTrainableValues() { return false; }
 }

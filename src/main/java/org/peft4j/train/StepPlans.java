@@ -34,10 +34,9 @@ import org.peft4j.tensor.Tensor;
  * so that a device backend keeps the frozen weights and every activation on the device, and in
  * the second arrangement (chosen where the backend {@link Backend#keepsPlansResident keeps plans
  * resident}) the trainable values and the optimizer state too. The latest values then live in the
- * plan run last: switching to another batch shape {@link #pullState pulls} them to the host and
- * prepares the other shape's plan again from there (TornadoVM cannot redo one array's first-run
- * copy, so that costs a compilation: one batch shape suits such backends best). Evaluation plans
- * replay call by call.
+ * plan run last, and only one plan can hold them: when a second batch shape comes, they move to the
+ * host and the update stays there from then on ({@link #training}). Evaluation plans replay call by
+ * call.
  */
 final class StepPlans {
     /** A recorded plan with the batch it reads, the tensors it leaves results in, and what it exchanges with the host. */
@@ -103,6 +102,7 @@ final class StepPlans {
     private final List<Parameter> trainable;
     private final Optimizer optimizer;
     private final double maxGradNorm;
+    private boolean updatesInPlan;
     private final Map<String, Recorded> training = new HashMap<>(), evaluation = new HashMap<>();
     private Recorded lastTraining;
 
@@ -120,17 +120,31 @@ final class StepPlans {
         this.trainable = model.parameters().stream().filter(Parameter::trainable).toList();
         this.optimizer = optimizer;
         this.maxGradNorm = maxGradNorm;
+        this.updatesInPlan = optimizer != null && !(model instanceof StepListener hooks && hooks.touchesTrainableValues());
     }
 
+    /**
+     * The training plan for {@code batch}'s shape. The first time a second shape comes, the state of
+     * the plan run last is pulled to the host and every plan from then on keeps the update on the
+     * host ({@link #updatesInPlan} turns false): each shape's plan is then prepared once, where
+     * moving the state between plans would prepare (on a device: compile) one again at every change.
+     */
     Recorded training(TokenBatch batch) {
-        Recorded next = training.computeIfAbsent(key(batch), k -> record(batch, true));
-        if (lastTraining != null && lastTraining != next && lastTraining.update() != null) {
+        String key = key(batch);
+        if (updatesInPlan && lastTraining != null && !training.containsKey(key)) {
             lastTraining.pullState();
-            next.release();   // prepared again from the host values (a device backend compiles it again)
+            releasePrepared();
+            training.clear();
+            updatesInPlan = false;
         }
+        Recorded next = training.computeIfAbsent(key, k -> record(batch, true));
+        if (next.update() == null) updatesInPlan = false;   // the optimizer can't be recorded
         lastTraining = next;
         return next;
     }
+
+    /** Whether training plans recorded from now on carry the optimizer update (see {@link #training}). */
+    boolean updatesInPlan() { return updatesInPlan; }
 
     /** Brings the trainable values and optimizer state to the host where the last training plan kept them on a device. */
     void pullState() {
@@ -150,7 +164,6 @@ final class StepPlans {
         TokenBatch staging = like.emptyLike();
         Tensor[] results = new Tensor[2];
         RecordedUpdate[] update = new RecordedUpdate[1];
-        boolean hostHooks = model instanceof StepListener hooks && hooks.touchesTrainableValues();
         Plan plan = Plan.record(ops -> {
             if (train) {
                 ops.stage("zero_grad");
@@ -160,9 +173,9 @@ final class StepPlans {
             ops.stage("loss");
             results[0] = model.loss(ops, staging);
             if (train) model.backward(ops, true);
-            if (train && optimizer != null && !hostHooks) {
+            if (train && updatesInPlan) {
                 ops.stage("optimizer");
-                update[0] = optimizer.recordUpdate(ops, maxGradNorm).orElse(null);
+                update[0] = optimizer.recordUpdate(ops, trainable, maxGradNorm).orElse(null);
             }
         });
         return new Recorded(plan, staging, results[0], results[1], train ? trainingIO(staging, results[0], update[0]) : null, update[0]);
@@ -180,6 +193,7 @@ final class StepPlans {
         if (update != null) {
             inputs.addAll(update.inputs());
             outputs.addAll(update.norm().sums());
+            outputs.add(update.norm().total());
             return new PlanIO(inputs, outputs, new ArrayList<>(update.state()));
         }
         for (Parameter p : trainable) {

@@ -39,7 +39,9 @@ import org.peft4j.optim.RecordedUpdate;
  * On a backend that {@link Backend#keepsPlansResident keeps plans resident} the clipping and the
  * update are part of the plan where the optimizer can {@link Optimizer#recordUpdate record} them
  * (see {@link StepPlans}); the trainable values come back to the host before evaluations,
- * checkpoints and the end of the run.
+ * checkpoints and the end of the run. The update then runs before the host sees the loss: after a
+ * {@link TrainingDivergedException} the host holds the values of the last evaluation or checkpoint
+ * (those on disk are untouched either way).
  * Batches and dropout masks are pure functions of (seed, step), and a checkpoint holds the
  * parameters, the optimizer state and the step, so {@code resume} continues bit-identically.
  */
@@ -51,6 +53,9 @@ public final class Trainer {
         public Settings {
             if (steps < 1) throw new IllegalArgumentException("steps must be ≥ 1, got " + steps);
             if (evalEvery < 0 || checkpointEvery < 0) throw new IllegalArgumentException("evalEvery and checkpointEvery must be ≥ 0 (0 = never)");
+            if (!(maxGradNorm >= 0 && Double.isFinite(maxGradNorm))) {
+                throw new IllegalArgumentException("maxGradNorm must be finite and ≥ 0 (0 = no clipping), got " + maxGradNorm);
+            }
         }
     }
 
@@ -104,8 +109,12 @@ public final class Trainer {
                 TokenBatch batch = batches.batch(step);
                 model.dropoutSites().setStep(step);
                 if (model instanceof StepListener l) l.beforeStep(step);
+                boolean wasInPlan = plans.updatesInPlan();
                 StepPlans.Recorded run = plans.training(batch);
                 RecordedUpdate update = run.update();
+                if (wasInPlan && update == null && step > start) {
+                    log.accept("step " + (step + 1) + " brings a second batch shape: the optimizer update runs on the host from here on");
+                }
                 double lr = schedule.at(optimizer.steps());
                 if (update != null) update.beforeRun(lr);
                 run.run(backend, batch);
@@ -116,8 +125,10 @@ public final class Trainer {
                 float loss = run.loss().at(0);
                 double gradNorm = checkFinite(step, loss, update != null ? update.norm().read() : GradientClipping.sums(backend, trainable));
                 if (update == null) {
-                    if (settings.maxGradNorm() > 0) GradientClipping.clipGlobalNorm(backend, trainable, settings.maxGradNorm());
+                    if (settings.maxGradNorm() > 0) GradientClipping.clip(backend, trainable, gradNorm, settings.maxGradNorm());
                     optimizer.step(backend, lr);
+                } else if (!Float.isFinite(update.norm().total().at(0))) {
+                    throw new TrainingDivergedException(step + 1, "gradient norm " + gradNorm + " overflows float32 when squared on the device");
                 }
                 if (model instanceof StepListener l) l.afterOptimizerStep(step, lr);
                 tokens += batch.ids().size();

@@ -49,7 +49,7 @@ class GradientClippingTest {
         List<Parameter> ps = parameters();
         double expected = referenceNorm(ps);
         assertTrue(expected > 20, "about √(1+3+231+65+517) ≈ 28.6");
-        assertEquals(expected, GradientClipping.globalNorm(OPS, ps), 1e-6 * expected);
+        assertEquals(expected, GradientClipping.sums(OPS, ps).norm(), 1e-6 * expected);
     }
 
     @Test
@@ -76,7 +76,7 @@ class GradientClippingTest {
         double norm = referenceNorm(ps);
         float[][] before = grads(ps);
         GradientClipping.clipGlobalNorm(OPS, ps, norm * 1.5);
-        double computed = GradientClipping.globalNorm(OPS, ps);
+        double computed = GradientClipping.sums(OPS, ps).norm();
         GradientClipping.clipGlobalNorm(OPS, ps, computed + GradientClipping.NORM_EPS); // coefficient exactly 1
         float[][] after = grads(ps);
         for (int i = 0; i < before.length; i++) assertArrayEquals(before[i], after[i]);
@@ -85,7 +85,7 @@ class GradientClippingTest {
     @Test
     void nonFiniteNormIsReturnedWithGradientsUntouchedAndTheFirstCulpritIsNamed() {
         List<Parameter> ps = parameters();
-        assertEquals(Optional.empty(), GradientClipping.firstNonFiniteGradient(OPS, ps));
+        assertEquals(Optional.empty(), GradientClipping.sums(OPS, ps).firstNonFinite());
         ps.get(4).grad().put(17, Float.NaN);
         ps.get(5).grad().put(3, Float.POSITIVE_INFINITY);
         float[][] before = grads(ps);
@@ -94,10 +94,10 @@ class GradientClippingTest {
 
         float[][] after = grads(ps);
         for (int i = 0; i < before.length; i++) assertArrayEquals(before[i], after[i]);
-        assertEquals(Optional.of("d"), GradientClipping.firstNonFiniteGradient(OPS, ps));
+        assertEquals(Optional.of("d"), GradientClipping.sums(OPS, ps).firstNonFinite());
         ps.get(4).grad().put(17, 0f);
         assertEquals(Double.POSITIVE_INFINITY, GradientClipping.clipGlobalNorm(OPS, ps, 1.0));
-        assertEquals(Optional.of("e"), GradientClipping.firstNonFiniteGradient(OPS, ps));
+        assertEquals(Optional.of("e"), GradientClipping.sums(OPS, ps).firstNonFinite());
     }
 
     @Test

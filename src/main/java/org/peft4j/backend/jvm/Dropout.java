@@ -21,7 +21,9 @@ final class Dropout {
     private Dropout() {}
 
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(L.vectorBitSize() / 2));
+    /** Floats as many as the longs of {@link #L}; null where vectors hold a single long (the scalar loop does all). */
+    private static final VectorSpecies<Float> F = L.length() < 2 ? null
+            : FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(L.vectorBitSize() / 2));
 
     static void apply(Parallel pool, Tensor x, float p, IntTensor seed, int site, Tensor y) {
         DropoutMasks.check(x, p, seed, y);
@@ -33,7 +35,7 @@ final class Dropout {
         LongVector lane = LongVector.zero(L).addIndex(1);
         pool.forRange(x.size(), x.size(), (from, to) -> {
             int i = from;
-            for (int bound = from + L.loopBound(to - from); i < bound; i += L.length()) {
+            for (int bound = F == null ? from : from + L.loopBound(to - from); i < bound; i += L.length()) {
                 VectorMask<Long> keep = mix(lane.add(key + i)).lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, threshold);
                 FloatVector v = FloatVector.fromArray(F, xd, xo + i).mul(scale);
                 FloatVector.zero(F).blend(v, keep.cast(F)).intoArray(yd, yo + i);

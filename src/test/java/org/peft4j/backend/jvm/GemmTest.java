@@ -35,11 +35,15 @@ class GemmTest {
         two.close();
     }
 
-    /** {@code (m, k, n)}: edges of every tile size, k beyond one KC block (512), n beyond one NC block (1024), the dot path (n ≤ 16). */
+    /**
+     * {@code (m, k, n)}: edges of every tile size, k beyond one KC block (512), n beyond one NC block (1024), the dot path
+     * (n ≤ 16), and (transposed A) the narrow product computed as Cᵀ, also past one KC block ({@code {45, 530, 8}}).
+     */
     static Stream<Arguments> shapes() {
         int[][] mkn = {
             {1, 1, 1}, {3, 7, 5}, {7, 3, 33}, {33, 65, 7}, {65, 33, 65}, {517, 3, 65}, {3, 517, 7},
             {8, 16, 32}, {9, 17, 33}, {16, 300, 16}, {1, 530, 1030}, {37, 530, 1030}, {70, 20, 1}, {5, 1, 130},
+            {45, 530, 8},
         };
         List<Arguments> cases = new ArrayList<>();
         for (int[] s : mkn) {

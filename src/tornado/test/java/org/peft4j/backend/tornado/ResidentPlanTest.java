@@ -73,10 +73,10 @@ class ResidentPlanTest extends BothBackends {
 
     /**
      * Through the trainer: on TornadoVM the gradient norm, clipping (every step here) and AdamW run
-     * in the resident plan, parameters and moments stay on the device and return for the checkpoint
-     * at step 3 and at the end, and move between the two plans of the two batch shapes (steps 2 and
-     * 5 have two rows); on the JVM the same training updates on the host. Losses within 1e-4
-     * relative over seven steps, trainable values within 1e-3 + 1e-5 at the end.
+     * in the resident plan, parameters and moments stay on the device and return (TornadoVM's
+     * under-demand copies) for the checkpoint at step 3 and at the end; on the JVM the same training
+     * updates on the host. Losses within 1e-4 relative over seven steps, trainable values within
+     * 1e-3 + 1e-5 at the end, which they reach only by that copy back.
      */
     @Test
     void theTrainerRunsTheOptimizerInTheResidentPlan(@TempDir Path jvmDir, @TempDir Path deviceDir) throws IOException {
@@ -105,7 +105,7 @@ class ResidentPlanTest extends BothBackends {
             @Override public TokenBatch batch(long step) {
                 TokenBatch b = ResidentPlanTest.batch();
                 b.targets().data()[0] = (int) (step % 2);
-                return step % 3 == 2 ? firstTwoRows(b) : b;
+                return b;
             }
 
             @Override public long batchesPerEpoch() { return 4; }
@@ -173,13 +173,6 @@ class ResidentPlanTest extends BothBackends {
             optimizer.step(jvm, 1e-2);
             return value;
         }
-    }
-
-    private static TokenBatch firstTwoRows(TokenBatch b) {
-        int length = b.sequenceLength();
-        return new TokenBatch(new IntTensor(java.util.Arrays.copyOf(b.ids().data(), 2 * length), new int[] {2, length}),
-                new IntTensor(java.util.Arrays.copyOf(b.mask().data(), 2 * length), new int[] {2, length}), null,
-                new IntTensor(java.util.Arrays.copyOf(b.targets().data(), 2), new int[] {2}));
     }
 
     /** Three rows of 20 tokens, the last padded after 11. */
