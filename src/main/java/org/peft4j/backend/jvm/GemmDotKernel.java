@@ -52,8 +52,9 @@ final class GemmDotKernel {
                 int b3 = bo + Math.min(j + 3, n - 1) * ldb;
                 FloatVector z = FloatVector.zero(S);
                 FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z, s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
-                // Full vectors without a mask (masked loads in the hot loop keep C2 from unrolling it), then one masked tail:
-                // the same lane sums either way.
+                // Full vectors here, without a mask (masked loads in the hot loop keep C2 from unrolling it). The
+                // masked tail adds into the stored sums in a method of its own: merging masked and unmasked paths
+                // into the same accumulators made C2 box them (ten times slower). The same lane sums either way.
                 int p = 0;
                 for (int bound = S.loopBound(k); p < bound; p += L) {
                     FloatVector y0 = FloatVector.fromArray(S, bt, b0 + p), y1 = FloatVector.fromArray(S, bt, b1 + p);
@@ -67,24 +68,24 @@ final class GemmDotKernel {
                     FloatVector x3 = FloatVector.fromArray(S, a, a3 + p);
                     s30 = x3.fma(y0, s30); s31 = x3.fma(y1, s31); s32 = x3.fma(y2, s32); s33 = x3.fma(y3, s33);
                 }
-                if (p < k) {
-                    VectorMask<Float> m = S.indexInRange(p, k);
-                    FloatVector y0 = FloatVector.fromArray(S, bt, b0 + p, m), y1 = FloatVector.fromArray(S, bt, b1 + p, m);
-                    FloatVector y2 = FloatVector.fromArray(S, bt, b2 + p, m), y3 = FloatVector.fromArray(S, bt, b3 + p, m);
-                    FloatVector x0 = FloatVector.fromArray(S, a, a0 + p, m);
-                    s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
-                    FloatVector x1 = FloatVector.fromArray(S, a, a1 + p, m);
-                    s10 = x1.fma(y0, s10); s11 = x1.fma(y1, s11); s12 = x1.fma(y2, s12); s13 = x1.fma(y3, s13);
-                    FloatVector x2 = FloatVector.fromArray(S, a, a2 + p, m);
-                    s20 = x2.fma(y0, s20); s21 = x2.fma(y1, s21); s22 = x2.fma(y2, s22); s23 = x2.fma(y3, s23);
-                    FloatVector x3 = FloatVector.fromArray(S, a, a3 + p, m);
-                    s30 = x3.fma(y0, s30); s31 = x3.fma(y1, s31); s32 = x3.fma(y2, s32); s33 = x3.fma(y3, s33);
-                }
                 s00.intoArray(partials, 0); s01.intoArray(partials, L); s02.intoArray(partials, 2 * L); s03.intoArray(partials, 3 * L);
                 s10.intoArray(partials, 4 * L); s11.intoArray(partials, 5 * L); s12.intoArray(partials, 6 * L); s13.intoArray(partials, 7 * L);
                 s20.intoArray(partials, 8 * L); s21.intoArray(partials, 9 * L); s22.intoArray(partials, 10 * L); s23.intoArray(partials, 11 * L);
                 s30.intoArray(partials, 12 * L); s31.intoArray(partials, 13 * L); s32.intoArray(partials, 14 * L); s33.intoArray(partials, 15 * L);
+                if (p < k) addTail(partials, a, new int[] {a0, a1, a2, a3}, bt, new int[] {b0, b1, b2, b3}, p, k);
                 store(partials, c, co + i * ldc + j, ldc, rows, cols, alpha, beta);
+            }
+        }
+    }
+
+    /** {@code partials[(r·RJ + q)·L + l] += A[r][p + l]·Bt[q][p + l]} over the masked lanes {@code [p, k)}. */
+    private static void addTail(float[] partials, float[] a, int[] aRows, float[] bt, int[] btRows, int p, int k) {
+        VectorMask<Float> m = S.indexInRange(p, k);
+        for (int r = 0; r < RI; r++) {
+            FloatVector x = FloatVector.fromArray(S, a, aRows[r] + p, m);
+            for (int q = 0; q < RJ; q++) {
+                int at = (r * RJ + q) * L;
+                x.fma(FloatVector.fromArray(S, bt, btRows[q] + p, m), FloatVector.fromArray(S, partials, at)).intoArray(partials, at);
             }
         }
     }
