@@ -72,20 +72,18 @@ final class GemmMicroKernel {
      */
     static void store(float[] sums, float[] c, int co, int ldc, int rows, int cols, float alpha, float beta) {
         for (int r = 0; r < rows; r++) {
-            int j = 0;
-            for (; j + L <= cols; j += L) update(sums, r * NR + j, c, co + r * ldc + j, null, alpha, beta);
-            if (j < cols) update(sums, r * NR + j, c, co + r * ldc + j, S.indexInRange(j, cols), alpha, beta);
+            for (int j = 0; j < cols; j += L) update(sums, r * NR + j, c, co + r * ldc + j, cols - j, alpha, beta);
         }
     }
 
-    /** One vector of a tile row; {@code lanes} selects a partial vector, null means all lanes. */
-    private static void update(float[] sums, int from, float[] c, int at, VectorMask<Float> lanes, float alpha, float beta) {
+    /** One vector of a tile row, its first {@code count} lanes (all of them when {@code count ≥ L}). */
+    private static void update(float[] sums, int from, float[] c, int at, int count, float alpha, float beta) {
+        VectorMask<Float> lanes = S.indexInRange(0, count);
         FloatVector out = FloatVector.fromArray(S, sums, from).mul(alpha);
         if (beta != 0f) {
-            FloatVector old = lanes == null ? FloatVector.fromArray(S, c, at) : FloatVector.fromArray(S, c, at, lanes);
+            FloatVector old = FloatVector.fromArray(S, c, at, lanes);
             out = beta == 1f ? out.add(old) : old.fma(FloatVector.broadcast(S, beta), out);
         }
-        if (lanes == null) out.intoArray(c, at);
-        else out.intoArray(c, at, lanes);
+        out.intoArray(c, at, lanes);
     }
 }

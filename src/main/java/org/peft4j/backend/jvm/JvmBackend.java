@@ -10,6 +10,15 @@ import org.peft4j.tensor.Tensor;
 public class JvmBackend implements Backend {
     private final Parallel pool;
 
+    static {
+        JitDirectives.installed();
+    }
+
+    /** Whether C2 was told to always inline the kernels' vector helpers (see {@link JitDirectives}). */
+    public static boolean vectorHelpersInlined() {
+        return JitDirectives.installed();
+    }
+
     /** @param threads worker threads; 0 means one per available processor */
     public JvmBackend(int threads) {
         this.pool = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());

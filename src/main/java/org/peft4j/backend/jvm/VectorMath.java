@@ -30,9 +30,6 @@ final class VectorMath {
     /** Work units per nanosecond of single-thread time (see the class comment). */
     static final int UNITS_PER_NS = 4;
 
-    private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
-    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
-
     /** Every lane: the mask of a loop's full vectors, for steps written once for both cases. */
     static final VectorMask<Float> ALL = F.maskAll(true);
 
@@ -41,8 +38,21 @@ final class VectorMath {
         return F.indexInRange(i, to);
     }
 
-    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    // Constants as vectors: an op with a scalar operand broadcasts it on every call, and each broadcast
+    // adds IR nodes to C2's inlining budget for the whole kernel (see JitDirectives).
+    private static final FloatVector ZERO = c(0f), ONE = c(1f), HALF = c(0.5f), MINUS_HALF = c(-0.5f);
+    private static final FloatVector INV_SQRT2 = c((float) (1 / Math.sqrt(2)));
+    private static final FloatVector INV_SQRT_2PI = c((float) (1 / Math.sqrt(2 * Math.PI)));
+
+    private static final FloatVector EXP_MIN = c(-87.33654f), EXP_MAX = c(88.72283f);
     private static final float ROUNDER = 12582912f; // 1.5·2^23: adding it rounds to an integer in the low bits
+    private static final FloatVector LOG2E = c(1.44269504088896341f), ROUNDER_V = c(ROUNDER);
+    private static final FloatVector MINUS_LN2_HI = c(-0.693359375f), MINUS_LN2_LO = c(2.12194440e-4f);
+    private static final FloatVector EXP_P0 = c(1.9875691500e-4f), EXP_P1 = c(1.3981999507e-3f), EXP_P2 = c(8.3334519073e-3f),
+            EXP_P3 = c(4.1665795894e-2f), EXP_P4 = c(1.6666665459e-1f), EXP_P5 = c(5.0000001201e-1f);
+    /** Subtracted from the rounder's bits, leaves n + 127, the biased exponent of 2^n. */
+    private static final IntVector ROUNDER_BITS_MINUS_BIAS = IntVector.broadcast(F.vectorShape().withLanes(int.class),
+            Float.floatToRawIntBits(ROUNDER) - 127);
 
     /**
      * e^x as Cephes' {@code expf}: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 polynomial,
@@ -50,20 +60,20 @@ final class VectorMath {
      * [−87.3, 88.7] (below: ~0, above: ~FLT_MAX).
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-87.33654f).min(88.72283f);
-        FloatVector shifted = xc.fma(LOG2E, ROUNDER);
-        FloatVector n = shifted.sub(ROUNDER);
-        FloatVector r = n.fma(c(-LN2_HI), xc);
-        r = n.fma(c(-LN2_LO), r);
-        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-        p = p.fma(r, c(8.3334519073e-3f));
-        p = p.fma(r, c(4.1665795894e-2f));
-        p = p.fma(r, c(1.6666665459e-1f));
-        p = p.fma(r, c(5.0000001201e-1f));
-        FloatVector er = p.mul(r.mul(r)).add(r).add(1f);
-        IntVector bits = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDER)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector shifted = xc.fma(LOG2E, ROUNDER_V);
+        FloatVector n = shifted.sub(ROUNDER_V);
+        FloatVector r = n.fma(MINUS_LN2_HI, xc);
+        r = n.fma(MINUS_LN2_LO, r);
+        FloatVector p = r.fma(EXP_P0, EXP_P1);
+        p = p.fma(r, EXP_P2);
+        p = p.fma(r, EXP_P3);
+        p = p.fma(r, EXP_P4);
+        p = p.fma(r, EXP_P5);
+        FloatVector er = p.mul(r.mul(r)).add(r).add(ONE);
+        IntVector bits = shifted.reinterpretAsInts().sub(ROUNDER_BITS_MINUS_BIAS).lanewise(VectorOperators.LSHL, 23);
         FloatVector result = er.mul(bits.reinterpretAsFloats());
-        return result.blend(FloatVector.zero(F), x.compare(VectorOperators.LT, -87.33654f));
+        return result.blend(ZERO, x.compare(VectorOperators.LT, EXP_MIN));
     }
 
     private static FloatVector c(float value) {
@@ -80,35 +90,39 @@ final class VectorMath {
 
     /** σ(x) = 1/(1 + e^−x). */
     static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(F, 1f).div(exp(x.neg()).add(1f));
+        return ONE.div(exp(x.neg()).add(ONE));
     }
+
+    private static final FloatVector ERFC_0 = c(-1.26551223f), ERFC_1 = c(1.00002368f), ERFC_2 = c(0.37409196f),
+            ERFC_3 = c(0.09678418f), ERFC_4 = c(-0.18628806f), ERFC_5 = c(0.27886807f), ERFC_6 = c(-1.13520398f),
+            ERFC_7 = c(1.48851587f), ERFC_8 = c(-0.82215223f), ERFC_9 = c(0.17087277f);
 
     /**
      * Φ(x) = ½·erfc(−x/√2), with erfc from the Chebyshev fit of Numerical Recipes (fractional
      * error below 1.2e-7 for every argument, so small tails keep their relative accuracy):
      * <pre>
-     *   erfc(z) = t·exp(−z² − 1.26551223 + t·P(t)),  t = 1/(1 + z/2),  z ≥ 0
+     *   erfc(z) = t·exp(−z² + Σ_k ERFC_k·t^k),  t = 1/(1 + z/2),  z ≥ 0
      * </pre>
      */
     static FloatVector normalCdf(FloatVector x) {
         FloatVector z = x.abs().mul(INV_SQRT2);
-        FloatVector t = FloatVector.broadcast(F, 1f).div(z.fma(0.5f, 1f));
-        FloatVector p = t.fma(0.17087277f, -0.82215223f);
-        p = p.fma(t, FloatVector.broadcast(F, 1.48851587f));
-        p = p.fma(t, FloatVector.broadcast(F, -1.13520398f));
-        p = p.fma(t, FloatVector.broadcast(F, 0.27886807f));
-        p = p.fma(t, FloatVector.broadcast(F, -0.18628806f));
-        p = p.fma(t, FloatVector.broadcast(F, 0.09678418f));
-        p = p.fma(t, FloatVector.broadcast(F, 0.37409196f));
-        p = p.fma(t, FloatVector.broadcast(F, 1.00002368f));
-        p = p.fma(t, FloatVector.broadcast(F, -1.26551223f));
-        FloatVector halfErfc = t.mul(0.5f).mul(exp(p.sub(z.mul(z))));
-        return FloatVector.broadcast(F, 1f).sub(halfErfc).blend(halfErfc, x.lt(0f));
+        FloatVector t = ONE.div(z.fma(HALF, ONE));
+        FloatVector p = t.fma(ERFC_9, ERFC_8);
+        p = p.fma(t, ERFC_7);
+        p = p.fma(t, ERFC_6);
+        p = p.fma(t, ERFC_5);
+        p = p.fma(t, ERFC_4);
+        p = p.fma(t, ERFC_3);
+        p = p.fma(t, ERFC_2);
+        p = p.fma(t, ERFC_1);
+        p = p.fma(t, ERFC_0);
+        FloatVector halfErfc = t.mul(HALF).mul(exp(p.sub(z.mul(z))));
+        return ONE.sub(halfErfc).blend(halfErfc, x.compare(VectorOperators.LT, ZERO));
     }
 
     /** φ(x) = e^(−x²/2)/√(2π). */
     static FloatVector normalPdf(FloatVector x) {
-        return exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
+        return exp(x.mul(x).mul(MINUS_HALF)).mul(INV_SQRT_2PI);
     }
 
     /** The lanes of {@code v} added first to last, an order that does not depend on the compiler. */
