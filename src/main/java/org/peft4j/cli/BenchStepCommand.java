@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.peft4j.backend.Backend;
 import org.peft4j.backend.Backends;
+import org.peft4j.backend.jvm.JvmBackend;
 import org.peft4j.bench.TrainingStepBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,13 +26,15 @@ final class BenchStepCommand implements Callable<Integer> {
     public Integer call() {
         try (Backend b = Backends.create(backend, threads)) {
             List<TrainingStepBenchmark.Row> rows = TrainingStepBenchmark.run(b, batch, seq, warmup, runs);
-            System.out.printf("backend %s, %d threads, batch %d × %d tokens, median of %d runs after %d warm-up%n%n",
-                    b.name(), b.parallelism(), batch, seq, runs, warmup);
-            System.out.println("| model | mode | trainable / total params | s/step (median) | s/step (min) | tokens/s |");
-            System.out.println("|---|---|---|---|---|---|");
+            System.out.printf("backend %s, %d threads, batch %d × %d tokens, median of %d runs after %d warm-up; JIT inlining directives %s%n%n",
+                    b.name(), b.parallelism(), batch, seq, runs, warmup, JvmBackend.vectorHelpersInlined() ? "on" : "off");
+            System.out.println("| model | mode | trainable / total params | s/step (median) | s/step (min) | tokens/s | MB allocated/step |");
+            System.out.println("|---|---|---|---|---|---|---|");
             for (TrainingStepBenchmark.Row r : rows) {
-                System.out.printf("| %s | %s | %,d / %,d | %.3f | %.3f | %,.0f |%n", r.model(), r.mode(), r.trainable(), r.total(),
-                        r.timing().medianSeconds(), r.timing().minSeconds(), r.tokensPerSecond());
+                long allocated = r.timing().allocatedBytesPerRun();
+                System.out.printf("| %s | %s | %,d / %,d | %.3f | %.3f | %,.0f | %s |%n", r.model(), r.mode(), r.trainable(), r.total(),
+                        r.timing().medianSeconds(), r.timing().minSeconds(), r.tokensPerSecond(),
+                        allocated < 0 ? "n/a" : String.format("%.1f", allocated / 1e6));
             }
         }
         return 0;
