@@ -36,7 +36,7 @@ final class JitDirectives {
      * Passes kept out of line: each fills C2's inlining budget (about 18,000 IR nodes per compiled
      * method, and a vector op costs hundreds before it is reduced to an instruction) with one exp.
      */
-    static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into");
+    static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into", "Softmax.maxLogit", "Softmax.exponentiate");
 
     private static final boolean INSTALLED = install();
 

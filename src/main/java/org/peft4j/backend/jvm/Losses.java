@@ -4,7 +4,13 @@ import org.peft4j.backend.ClassTargets;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
-/** Fused softmax cross-entropy: mean loss and its gradient in one pass. */
+/**
+ * Fused softmax cross-entropy over the rows whose target is not {@code ignoreIndex} (N of them):
+ * <pre>
+ *   loss = (1/N)·Σ_r (log Σ_j exp(z_rj) − z_r,t_r),   dz_rj = (softmax(z_r)_j − [j = t_r]) / N
+ * </pre>
+ * Each row's softmax is written straight into the gradient ({@link Softmax#row}, vectorised).
+ */
 final class Losses {
     private Losses() {}
 
@@ -15,7 +21,7 @@ final class Losses {
         double[] rowLoss = new double[n];
         float[] ld = logits.data(), gd = dlogits.data();
         int lo = logits.offset(), go = dlogits.offset();
-        pool.forRange(n, (long) n * classes * 8, (from, to) -> {
+        pool.forRange(n, (long) n * classes * VectorMath.UNITS_PER_NS, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int t = targets.data()[r];
                 int li = lo + r * classes, gi = go + r * classes;
@@ -23,15 +29,8 @@ final class Losses {
                     java.util.Arrays.fill(gd, gi, gi + classes, 0f);
                     continue;
                 }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < classes; j++) max = Math.max(max, ld[li + j]);
-                double sum = 0;
-                for (int j = 0; j < classes; j++) sum += Math.exp(ld[li + j] - max);
-                double logSum = Math.log(sum) + max;
-                rowLoss[r] = logSum - ld[li + t];
-                for (int j = 0; j < classes; j++) {
-                    gd[gi + j] = (float) (Math.exp(ld[li + j] - logSum) * inv);
-                }
+                float target = ld[li + t];
+                rowLoss[r] = Softmax.row(ld, li, 1f, null, 0, classes, classes, inv, gd, gi) - target;
                 gd[gi + t] -= inv;
             }
         });

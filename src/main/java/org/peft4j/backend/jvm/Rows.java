@@ -44,14 +44,13 @@ final class Rows {
         return s;
     }
 
-    /** Σ a ⊙ b in float lanes. */
+    /**
+     * Σ a ⊙ b in float lanes, in one masked loop: an accumulator merged from a separate masked tail
+     * is boxed by C2.
+     */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc = FloatVector.zero(F);
-        int j = 0;
-        for (int bound = F.loopBound(n); j < bound; j += LANES) {
-            acc = FloatVector.fromArray(F, a, ao + j).fma(FloatVector.fromArray(F, b, bo + j), acc);
-        }
-        if (j < n) {
+        for (int j = 0; j < n; j += LANES) {
             VectorMask<Float> m = VectorMath.tail(j, n);
             acc = FloatVector.fromArray(F, a, ao + j, m).fma(FloatVector.fromArray(F, b, bo + j, m), acc);
         }

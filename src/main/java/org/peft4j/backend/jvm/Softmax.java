@@ -33,7 +33,7 @@ final class Softmax {
         float[] xd = x.data(), yd = y.data();
         int xo = x.offset(), yo = y.offset();
         pool.forRange(x.rows(), (long) x.size() * WORK_PER_VALUE, (from, to) -> {
-            for (int r = from; r < to; r++) row(xd, xo + r * n, 1f, null, 0, n, n, yd, yo + r * n);
+            for (int r = from; r < to; r++) row(xd, xo + r * n, 1f, null, 0, n, n, 1f, yd, yo + r * n);
         });
     }
 
@@ -72,7 +72,7 @@ final class Softmax {
         pool.forRange(batch * heads * seq, (long) s.size() * WORK_PER_VALUE, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int b = r / (heads * seq), i = r % seq;
-                row(sd, so + r * seq, scale, bias, b * seq, causal ? i + 1 : seq, seq, pd, po + r * seq);
+                row(sd, so + r * seq, scale, bias, b * seq, causal ? i + 1 : seq, seq, 1f, pd, po + r * seq);
             }
         });
     }
@@ -85,43 +85,54 @@ final class Softmax {
         return bias;
     }
 
-    /** One row: softmax of {@code scale·x + bias} over the first {@code visible} of {@code n} values. */
-    private static void row(float[] x, int xi, float scale, float[] bias, int bi, int visible, int n, float[] y, int yi) {
-        FloatVector maxAcc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int j = 0;
-        int bound = F.loopBound(visible);
-        for (; j < bound; j += LANES) maxAcc = maxAcc.max(logits(x, xi, scale, bias, bi, j, null));
-        if (j < visible) {
-            VectorMask<Float> m = VectorMath.tail(j, visible);
-            maxAcc = maxAcc.lanewise(VectorOperators.MAX, logits(x, xi, scale, bias, bi, j, m), m);
-        }
-        float max = maxAcc.reduceLanes(VectorOperators.MAX);
+    /**
+     * One row: {@code mass}·softmax of {@code scale·x + bias} over the first {@code visible} of
+     * {@code n} values. Returns the log-normalizer log Σ_j exp(z_j) (−∞ for a fully masked row).
+     */
+    static double row(float[] x, int xi, float scale, float[] bias, int bi, int visible, int n, float mass, float[] y, int yi) {
+        float max = maxLogit(x, xi, scale, bias, bi, visible);
         if (max == Float.NEGATIVE_INFINITY) {
             Arrays.fill(y, yi, yi + n, 0f);
-            return;
+            return Double.NEGATIVE_INFINITY;
         }
-        FloatVector sumAcc = FloatVector.zero(F);
-        for (j = 0; j < bound; j += LANES) {
-            FloatVector e = VectorMath.exp(logits(x, xi, scale, bias, bi, j, null).sub(max));
-            e.intoArray(y, yi + j);
-            sumAcc = sumAcc.add(e);
+        float sum = exponentiate(x, xi, scale, bias, bi, visible, max, y, yi);
+        float inv = mass / sum;
+        for (int j = 0; j < visible; j += LANES) {
+            VectorMask<Float> m = VectorMath.tail(j, visible);
+            FloatVector.fromArray(F, y, yi + j, m).mul(inv).intoArray(y, yi + j, m);
         }
-        if (j < visible) {
+        Arrays.fill(y, yi + visible, yi + n, 0f);
+        return max + Math.log(sum);
+    }
+
+    // The passes of a row are one masked loop each (a vector accumulator merged from a separate masked
+    // tail is boxed by C2) and stay out of line (JitDirectives): together they outgrow C2's inlining budget.
+
+    /** max_j z_j over the first {@code visible} logits. */
+    private static float maxLogit(float[] x, int xi, float scale, float[] bias, int bi, int visible) {
+        FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < visible; j += LANES) {
+            VectorMask<Float> m = VectorMath.tail(j, visible);
+            acc = acc.lanewise(VectorOperators.MAX, logits(x, xi, scale, bias, bi, j, m), m);
+        }
+        return acc.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** {@code y_j = exp(z_j − max)} over the first {@code visible} logits; returns Σ_j y_j. */
+    private static float exponentiate(float[] x, int xi, float scale, float[] bias, int bi, int visible, float max, float[] y, int yi) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < visible; j += LANES) {
             VectorMask<Float> m = VectorMath.tail(j, visible);
             FloatVector e = VectorMath.exp(logits(x, xi, scale, bias, bi, j, m).sub(max));
             e.intoArray(y, yi + j, m);
-            sumAcc = sumAcc.add(e, m);
+            acc = acc.add(e, m);
         }
-        float inv = 1f / VectorMath.sumLanes(sumAcc);
-        for (j = 0; j < bound; j += LANES) FloatVector.fromArray(F, y, yi + j).mul(inv).intoArray(y, yi + j);
-        for (; j < visible; j++) y[yi + j] *= inv;
-        Arrays.fill(y, yi + visible, yi + n, 0f);
+        return VectorMath.sumLanes(acc);
     }
 
-    /** {@code scale·x + bias} at {@code j}, over the lanes of {@code m} (all lanes when null). */
+    /** {@code scale·x + bias} at {@code j}, over the lanes of {@code m}. */
     private static FloatVector logits(float[] x, int xi, float scale, float[] bias, int bi, int j, VectorMask<Float> m) {
-        FloatVector z = (m == null ? FloatVector.fromArray(F, x, xi + j) : FloatVector.fromArray(F, x, xi + j, m)).mul(scale);
-        if (bias == null) return z;
-        return z.add(m == null ? FloatVector.fromArray(F, bias, bi + j) : FloatVector.fromArray(F, bias, bi + j, m));
+        FloatVector z = FloatVector.fromArray(F, x, xi + j, m).mul(scale);
+        return bias == null ? z : z.add(FloatVector.fromArray(F, bias, bi + j, m));
     }
 }
