@@ -22,7 +22,7 @@ import org.peft4j.tensor.Tensor;
  * the thread count: results are bitwise reproducible.
  */
 final class Gemm {
-    /** Multiply-adds below which a product runs on the calling thread alone (a fork and join costs ≈ 10 µs, ≈ 1M multiply-adds). */
+    /** Multiply-adds below which a product runs on the calling thread alone (about 1M multiply-adds, ~10 µs on one thread: a fork and join costs up to ~25 µs after the workers have parked). */
     static final long PARALLEL_WORK = 1L << 21;
     /** Widest output taken by the dot-product path; wider ones fill the packed kernel's tiles. */
     static final int DOT_MAX_N = 16;

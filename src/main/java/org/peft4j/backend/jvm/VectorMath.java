@@ -16,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * not (the intrinsic and the fallback round differently), which would break bit-exact resume.
  *
  * <p>Work estimates for {@link Parallel#forRange}: the vectorised kernels count one unit per
- * ~0.25 ns of single-thread time ({@link #UNITS_PER_NS}). A two-thread fork and join costs about
- * 6 µs, so the {@value Parallel#SERIAL_WORK_THRESHOLD}-unit threshold forks only jobs of ~16 µs
- * and more: GELU from ~16K values, an elementwise add from ~64K.
+ * ~0.25 ns of single-thread time ({@link #UNITS_PER_NS}). A two-thread fork and join costs 1–3 µs
+ * while the workers spin and up to ~25 µs once they have parked, so the
+ * {@value Parallel#SERIAL_WORK_THRESHOLD}-unit threshold forks only jobs of ~16 µs and more: GELU
+ * from ~16K values, an elementwise add from ~64K.
  */
 final class VectorMath {
     private VectorMath() {}
