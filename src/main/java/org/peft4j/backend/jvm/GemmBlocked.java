@@ -33,6 +33,10 @@ final class GemmBlocked {
     /** {@code C[co + i·ldc + j] = alpha·(op(A)·op(B))[i, j] + beta·C[..]} for an {@code m × n} block, k ≥ 1. */
     static void multiply(GemmOperand a, GemmOperand b, int m, int n, int k, float alpha, float beta,
                          float[] c, int co, int ldc) {
+        if (n == NR && b.rowsContiguous()) {
+            oneTileWide(a, b, m, k, alpha, beta, c, co, ldc);
+            return;
+        }
         GemmWorkspace ws = GemmWorkspace.current();
         float[] ap = ws.packedA(MR * Math.min(k, KC));
         float[] sums = ws.tileSums();
@@ -48,10 +52,40 @@ final class GemmBlocked {
                     GemmPacking.panels(a.at(ic, pc), rows, kc, MR, ap);
                     int cRow = co + ic * ldc + jc;
                     for (int jr = 0; jr < nc; jr += NR) {
-                        GemmMicroKernel.tile(kc, ap, 0, bp, jr * kc, sums);
+                        GemmMicroKernel.tile(kc, ap, 0, MR, bp, jr * kc, NR, sums);
                         GemmMicroKernel.store(sums, c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), alpha, betaNow);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * A product exactly one tile wide (an attention head's {@code P·V}, {@code dV = Pᵀ·dO}): each
+     * panel of A meets a single tile, so packing costs as much as the tile's arithmetic. The kernel
+     * reads B (rows contiguous) in place, and A in place where its panel rows are adjacent in memory
+     * (a transposed A, full panels); other panels are packed. The same sums in the same order.
+     */
+    private static void oneTileWide(GemmOperand a, GemmOperand b, int m, int k, float alpha, float beta,
+                                    float[] c, int co, int ldc) {
+        GemmWorkspace ws = GemmWorkspace.current();
+        float[] sums = ws.tileSums();
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            float betaNow = pc == 0 ? beta : 1f;
+            GemmOperand bBlock = b.at(pc, 0);
+            for (int ic = 0; ic < m; ic += MR) {
+                int rows = Math.min(MR, m - ic);
+                GemmOperand panel = a.at(ic, pc);
+                if (rows == MR && panel.rowStride() == 1) {
+                    GemmMicroKernel.tile(kc, panel.data(), panel.offset(), panel.colStride(),
+                            bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
+                } else {
+                    float[] ap = ws.packedA(MR * kc);
+                    GemmPacking.panels(panel, rows, kc, MR, ap);
+                    GemmMicroKernel.tile(kc, ap, 0, MR, bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
+                }
+                GemmMicroKernel.store(sums, c, co + ic * ldc, ldc, rows, NR, alpha, betaNow);
             }
         }
     }

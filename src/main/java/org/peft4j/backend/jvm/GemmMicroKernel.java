@@ -27,31 +27,33 @@ final class GemmMicroKernel {
     private GemmMicroKernel() {}
 
     /**
-     * Sums {@code kc} rank-1 updates of packed panels {@code ap} (MR·kc) and {@code bp} (kc·NR)
-     * into {@code sums} (MR·NR, row-major), overwriting it.
+     * Sums {@code kc} rank-1 updates into {@code sums} (MR·NR, row-major), overwriting it. The MR
+     * values of A at depth {@code p} are {@code a[ao + p·aDepth + r]} and the NR values of B start at
+     * {@code b[bo + p·bDepth]}: packed panels have {@code aDepth = MR, bDepth = NR}; an operand that
+     * already lies that way along its rows (a transposed A, a row-major B) is read in place.
      */
-    static void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] sums) {
+    static void tile(int kc, float[] a, int ao, int aDepth, float[] b, int bo, int bDepth, float[] sums) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        for (int p = 0, a = ao, b = bo; p < kc; p++, a += MR, b += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector x = FloatVector.broadcast(S, ap[a]);
+        for (int p = 0, i = ao, q = bo; p < kc; p++, i += aDepth, q += bDepth) {
+            FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector b1 = FloatVector.fromArray(S, b, q + L);
+            FloatVector x = FloatVector.broadcast(S, a[i]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[a + 1]);
+            x = FloatVector.broadcast(S, a[i + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[a + 2]);
+            x = FloatVector.broadcast(S, a[i + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[a + 3]);
+            x = FloatVector.broadcast(S, a[i + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[a + 4]);
+            x = FloatVector.broadcast(S, a[i + 4]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[a + 5]);
+            x = FloatVector.broadcast(S, a[i + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, ap[a + 6]);
+            x = FloatVector.broadcast(S, a[i + 6]);
             c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, ap[a + 7]);
+            x = FloatVector.broadcast(S, a[i + 7]);
             c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
         // Spilling through an array keeps the write-back out of this method: C2 declines to

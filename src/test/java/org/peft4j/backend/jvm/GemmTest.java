@@ -37,13 +37,14 @@ class GemmTest {
 
     /**
      * {@code (m, k, n)}: edges of every tile size, k beyond one KC block (512), n beyond one NC block (1024), the dot path
-     * (n ≤ 16), and (transposed A) the narrow product computed as Cᵀ, also past one KC block ({@code {45, 530, 8}}).
+     * (n ≤ 16), (transposed A) the narrow product computed as Cᵀ, also past one KC block ({@code {45, 530, 8}}), and
+     * products exactly one tile wide (n = NR), read in place, with a partial last panel and past one KC block.
      */
     static Stream<Arguments> shapes() {
         int[][] mkn = {
             {1, 1, 1}, {3, 7, 5}, {7, 3, 33}, {33, 65, 7}, {65, 33, 65}, {517, 3, 65}, {3, 517, 7},
             {8, 16, 32}, {9, 17, 33}, {16, 300, 16}, {1, 530, 1030}, {37, 530, 1030}, {70, 20, 1}, {5, 1, 130},
-            {45, 530, 8},
+            {45, 530, 8}, {37, 530, GemmMicroKernel.NR}, {16, 130, GemmMicroKernel.NR},
         };
         List<Arguments> cases = new ArrayList<>();
         for (int[] s : mkn) {
@@ -115,7 +116,7 @@ class GemmTest {
 
     @Test
     void batchedEqualsOneProductPerBatchIndex() {
-        int[][] shapes = {{8, 128, 32, 128}, {3, 33, 17, 65}, {5, 1, 7, 3}};  // batch, m, k, n
+        int[][] shapes = {{8, 128, 32, 128}, {3, 33, 17, 65}, {5, 1, 7, 3}, {4, 60, 64, GemmMicroKernel.NR}};  // batch, m, k, n
         for (int[] s : shapes) {
             for (Transpose ta : Transpose.values()) {
                 for (Transpose tb : Transpose.values()) {
