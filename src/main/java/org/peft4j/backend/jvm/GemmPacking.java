@@ -1,16 +1,12 @@
 package org.peft4j.backend.jvm;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
  * Copies operand blocks into the contiguous layouts the kernels stream through. Packing is where
  * transposition is absorbed: the kernels only ever see one layout whatever {@code op(X)} was.
  */
 final class GemmPacking {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
     private GemmPacking() {}
 
     /**
@@ -58,10 +54,13 @@ final class GemmPacking {
         panels(src, rows, cols, 1, dst);
     }
 
+    /**
+     * {@code count} values, then zeros up to {@code width}. Not Vector API code: the runs are 8 or 32
+     * values, and a vector loop that never ran for the 8-wide A panels was compiled without its
+     * intrinsics after the 32-wide B panels deoptimised it, leaving it boxed.
+     */
     private static void copyPadded(float[] from, int fromOff, int count, float[] to, int toOff, int width) {
-        int j = 0;
-        for (; j + L <= count; j += L) FloatVector.fromArray(S, from, fromOff + j).intoArray(to, toOff + j);
-        for (; j < count; j++) to[toOff + j] = from[fromOff + j];
-        for (; j < width; j++) to[toOff + j] = 0f;
+        System.arraycopy(from, fromOff, to, toOff, count);
+        if (count < width) Arrays.fill(to, toOff + count, toOff + width, 0f);
     }
 }

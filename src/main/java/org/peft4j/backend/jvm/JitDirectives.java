@@ -33,10 +33,12 @@ final class JitDirectives {
             "VectorMath.*", "Activations.value", "Softmax.logits", "Elementwise.apply", "Dropout.mix");
 
     /**
-     * Passes kept out of line: each fills C2's inlining budget (about 18,000 IR nodes per compiled
-     * method, and a vector op costs hundreds before it is reduced to an instruction) with one exp.
+     * Array-level passes kept out of line, each compiled on its own: C2's inlining budget (about
+     * 18,000 IR nodes per compiled method, and a vector op costs hundreds before it is reduced to an
+     * instruction) holds one exp, or a handful of row loops, not the several that a kernel such as
+     * the LayerNorm backward strings together. Past the budget an op's intrinsic fails and it boxes.
      */
-    static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into", "Softmax.maxLogit", "Softmax.exponentiate");
+    static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into", "Softmax.maxLogit", "Softmax.exponentiate", "Rows.*");
 
     private static final boolean INSTALLED = install();
 
