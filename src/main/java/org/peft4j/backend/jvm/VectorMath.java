@@ -83,9 +83,8 @@ final class VectorMath {
 
     /** Σ lanes, added in lane order (the same bits compiled or interpreted, unlike {@code reduceLanes(ADD)}). */
     static float sumLanes(FloatVector v) {
-        float[] lanes = v.toArray();
         float s = 0f;
-        for (float l : lanes) s += l;
+        for (int i = 0; i < LANES; i++) s += v.lane(i);
         return s;
     }
 
@@ -129,7 +128,7 @@ final class VectorMath {
     /** The lanes of {@code v} added first to last, an order that does not depend on the compiler. */
     static double sumLanes(DoubleVector v) {
         double s = 0;
-        for (double lane : v.toArray()) s += lane;
+        for (int i = 0; i < D.length(); i++) s += v.lane(i);
         return s;
     }
 }
