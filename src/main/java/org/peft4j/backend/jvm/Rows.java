@@ -27,14 +27,24 @@ final class Rows {
     }
 
     private static double sumOfPowers(float[] a, int ao, int n, float shift, boolean square) {
+        // One loop per case: a loop choosing between add and fma merges two vector values into each
+        // accumulator, which C2 boxes.
         DoubleVector low = DoubleVector.zero(D), high = DoubleVector.zero(D);
-        int j = 0;
-        for (int bound = F.loopBound(n); j < bound; j += LANES) {
-            FloatVector v = FloatVector.fromArray(F, a, ao + j).sub(shift);
-            DoubleVector v0 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector v1 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
-            low = square ? v0.fma(v0, low) : low.add(v0);
-            high = square ? v1.fma(v1, high) : high.add(v1);
+        int j = 0, bound = F.loopBound(n);
+        if (square) {
+            for (; j < bound; j += LANES) {
+                FloatVector v = FloatVector.fromArray(F, a, ao + j).sub(shift);
+                DoubleVector v0 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector v1 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
+                low = v0.fma(v0, low);
+                high = v1.fma(v1, high);
+            }
+        } else {
+            for (; j < bound; j += LANES) {
+                FloatVector v = FloatVector.fromArray(F, a, ao + j).sub(shift);
+                low = low.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0));
+                high = high.add((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1));
+            }
         }
         double s = VectorMath.sumLanes(low) + VectorMath.sumLanes(high);
         for (; j < n; j++) {
