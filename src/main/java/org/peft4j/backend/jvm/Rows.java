@@ -129,12 +129,7 @@ final class Rows {
 
     /** {@code dx = scale·(g − c − x̂·d)}: the input gradient shared by LayerNorm and RMSNorm. */
     static void normGradient(float[] g, float[] xHat, float c, float d, float scale, float[] dx, int dOff, int n) {
-        int j = 0;
-        for (int bound = F.loopBound(n); j < bound; j += LANES) {
-            FloatVector xh = FloatVector.fromArray(F, xHat, j);
-            FloatVector.fromArray(F, g, j).sub(c).sub(xh.mul(d)).mul(scale).intoArray(dx, dOff + j);
-        }
-        if (j < n) {
+        for (int j = 0; j < n; j += LANES) {
             VectorMask<Float> m = VectorMath.tail(j, n);
             FloatVector xh = FloatVector.fromArray(F, xHat, j, m);
             FloatVector.fromArray(F, g, j, m).sub(c).sub(xh.mul(d)).mul(scale).intoArray(dx, dOff + j, m);
