@@ -28,6 +28,13 @@ final class GemmBlocked {
     /** Columns per packed B block (KC·NC floats = 2 MiB): A is repacked once per block. */
     static final int NC = 1024;
 
+    /**
+     * Widest block whose row-major A panels are read in place rather than packed: packing pays off
+     * once a panel meets many tiles (it streams faster from the packed copy), not for the few of an
+     * attention head's {@code Q·Kᵀ}, where it cost as much as the arithmetic.
+     */
+    static final int IN_PLACE_MAX_NC = 4 * NR;
+
     private GemmBlocked() {}
 
     /** {@code C[co + i·ldc + j] = alpha·(op(A)·op(B))[i, j] + beta·C[..]} for an {@code m × n} block, k ≥ 1. */
@@ -49,10 +56,13 @@ final class GemmBlocked {
                 GemmPacking.panels(b.at(pc, jc).transposed(), nc, kc, NR, bp);
                 for (int ic = 0; ic < m; ic += MR) {
                     int rows = Math.min(MR, m - ic);
-                    GemmPacking.panels(a.at(ic, pc), rows, kc, MR, ap);
+                    GemmOperand panel = a.at(ic, pc);
+                    boolean inPlace = rows == MR && panel.rowsContiguous() && nc <= IN_PLACE_MAX_NC;
+                    if (!inPlace) GemmPacking.panels(panel, rows, kc, MR, ap);
                     int cRow = co + ic * ldc + jc;
                     for (int jr = 0; jr < nc; jr += NR) {
-                        GemmMicroKernel.tile(kc, ap, 0, MR, bp, jr * kc, NR, sums);
+                        if (inPlace) GemmMicroKernel.tileRows(kc, panel.data(), panel.offset(), panel.rowStride(), bp, jr * kc, NR, sums);
+                        else GemmMicroKernel.tile(kc, ap, 0, MR, bp, jr * kc, NR, sums);
                         GemmMicroKernel.store(sums, c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), alpha, betaNow);
                     }
                 }
@@ -79,6 +89,9 @@ final class GemmBlocked {
                 GemmOperand panel = a.at(ic, pc);
                 if (rows == MR && panel.rowStride() == 1) {
                     GemmMicroKernel.tile(kc, panel.data(), panel.offset(), panel.colStride(),
+                            bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
+                } else if (rows == MR && panel.rowsContiguous()) {
+                    GemmMicroKernel.tileRows(kc, panel.data(), panel.offset(), panel.rowStride(),
                             bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
                 } else {
                     float[] ap = ws.packedA(MR * kc);

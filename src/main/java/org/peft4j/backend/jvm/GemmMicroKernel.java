@@ -69,6 +69,46 @@ final class GemmMicroKernel {
     }
 
     /**
+     * {@link #tile} for an A whose rows are contiguous (a row-major A read in place): the MR values of
+     * A at depth {@code p} are {@code a[ao + r·aRow + p]}. A separate kernel because one that takes
+     * both strides runs the packed case ~7% slower (eight row bases instead of constant offsets).
+     */
+    static void tileRows(int kc, float[] a, int ao, int aRow, float[] b, int bo, int bDepth, float[] sums) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        int a0 = ao, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
+        for (int p = 0, q = bo; p < kc; p++, q += bDepth) {
+            FloatVector b0 = FloatVector.fromArray(S, b, q);
+            FloatVector b1 = FloatVector.fromArray(S, b, q + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(sums, 0); c01.intoArray(sums, L);
+        c10.intoArray(sums, NR); c11.intoArray(sums, NR + L);
+        c20.intoArray(sums, 2 * NR); c21.intoArray(sums, 2 * NR + L);
+        c30.intoArray(sums, 3 * NR); c31.intoArray(sums, 3 * NR + L);
+        c40.intoArray(sums, 4 * NR); c41.intoArray(sums, 4 * NR + L);
+        c50.intoArray(sums, 5 * NR); c51.intoArray(sums, 5 * NR + L);
+        c60.intoArray(sums, 6 * NR); c61.intoArray(sums, 6 * NR + L);
+        c70.intoArray(sums, 7 * NR); c71.intoArray(sums, 7 * NR + L);
+    }
+
+    /**
      * {@code C[r, j] = alpha·sums[r·NR + j] + beta·C[r, j]} for the real {@code rows × cols} of a
      * tile at {@code c[co]} (row stride {@code ldc}); {@code beta = 0} does not read C.
      */
