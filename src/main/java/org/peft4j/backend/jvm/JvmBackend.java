@@ -106,8 +106,8 @@ public class JvmBackend implements Backend {
     }
 
     @Override public void fill(Tensor x, float value) { x.fill(value); }
-    @Override public void splitHeads(Tensor x, int column, Tensor out) { Heads.split(x, column, out); }
-    @Override public void mergeHeads(Tensor x, int column, Tensor out) { Heads.merge(x, column, out); }
+    @Override public void splitHeads(Tensor x, int column, Tensor out) { Heads.split(pool, x, column, out); }
+    @Override public void mergeHeads(Tensor x, int column, Tensor out) { Heads.merge(pool, x, column, out); }
 
     @Override
     public void crossEntropy(Tensor logits, IntTensor targets, int ignoreIndex, Tensor loss, Tensor dlogits) {
