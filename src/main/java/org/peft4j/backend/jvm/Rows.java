@@ -54,6 +54,15 @@ final class Rows {
         return s;
     }
 
+    /** Σ a in float lanes, in one masked loop. */
+    static float floatSum(float[] a, int ao, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < n; j += LANES) {
+            acc = acc.add(FloatVector.fromArray(F, a, ao + j, VectorMath.tail(j, n)));
+        }
+        return VectorMath.sumLanes(acc);
+    }
+
     /**
      * Σ a ⊙ b in float lanes, in one masked loop: an accumulator merged from a separate masked tail
      * is boxed by C2.

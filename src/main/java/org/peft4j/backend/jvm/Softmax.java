@@ -118,16 +118,17 @@ final class Softmax {
         return acc.reduceLanes(VectorOperators.MAX);
     }
 
-    /** {@code y_j = exp(z_j − max)} over the first {@code visible} logits; returns Σ_j y_j. */
+    /**
+     * {@code y_j = exp(z_j − max)} over the first {@code visible} logits; returns Σ_j y_j. The sum is
+     * a second pass over the row (in L1): a vector accumulator leaving this loop, which inlines a
+     * whole exp, was boxed once per row.
+     */
     private static float exponentiate(float[] x, int xi, float scale, float[] bias, int bi, int visible, float max, float[] y, int yi) {
-        FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < visible; j += LANES) {
             VectorMask<Float> m = VectorMath.tail(j, visible);
-            FloatVector e = VectorMath.exp(logits(x, xi, scale, bias, bi, j, m).sub(max));
-            e.intoArray(y, yi + j, m);
-            acc = acc.add(e, m);
+            VectorMath.exp(logits(x, xi, scale, bias, bi, j, m).sub(max)).intoArray(y, yi + j, m);
         }
-        return VectorMath.sumLanes(acc);
+        return Rows.floatSum(y, yi, visible);
     }
 
     /** {@code scale·x + bias} at {@code j}, over the lanes of {@code m}. */
