@@ -37,9 +37,15 @@ public final class TrainingStepBenchmark {
         public double tokensPerSecond() { return tokens / timing.medianSeconds(); }
     }
 
-    public static List<Row> run(Backend backend, int batch, int seq, int warmup, int runs) {
+    /** The model families {@link #run} measures. */
+    public static final List<String> FAMILIES = List.of("encoder", "decoder");
+
+    public static List<Row> run(Backend backend, List<String> families, int batch, int seq, int warmup, int runs) {
+        for (String family : families) {
+            if (!FAMILIES.contains(family)) throw new IllegalArgumentException("unknown model family '" + family + "' (expected one of " + FAMILIES + ")");
+        }
         List<Row> rows = new ArrayList<>();
-        for (String family : List.of("encoder", "decoder")) {
+        for (String family : families) {
             for (String mode : List.of("full", "lora", "forward")) rows.add(measure(backend, family, mode, batch, seq, warmup, runs));
         }
         return rows;

@@ -19,13 +19,15 @@ final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3") int warmup;
     @Option(names = "--runs", defaultValue = "7") int runs;
     @Option(names = "--threads", defaultValue = "0", description = "Worker threads (0: one per core).") int threads;
+    @Option(names = "--models", split = ",", defaultValue = "encoder,decoder",
+            description = "Model families to time, comma-separated (default: ${DEFAULT-VALUE}).") List<String> models;
     @Option(names = "--backend", defaultValue = "auto", description = "jvm, tornado or auto (default: ${DEFAULT-VALUE}).") String backend;
     @Option(names = "--debug", description = "Print stack traces on errors.") boolean debug;
 
     @Override
     public Integer call() {
         try (Backend b = Backends.create(backend, threads)) {
-            List<TrainingStepBenchmark.Row> rows = TrainingStepBenchmark.run(b, batch, seq, warmup, runs);
+            List<TrainingStepBenchmark.Row> rows = TrainingStepBenchmark.run(b, models, batch, seq, warmup, runs);
             System.out.printf("backend %s, %d threads, batch %d × %d tokens, median of %d runs after %d warm-up; JIT inlining directives %s%n%n",
                     b.name(), b.parallelism(), batch, seq, runs, warmup, JvmBackend.vectorHelpersInlined() ? "on" : "off");
             System.out.println("| model | mode | trainable / total params | s/step (median) | s/step (min) | tokens/s | MB allocated/step |");
