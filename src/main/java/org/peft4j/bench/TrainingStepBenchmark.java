@@ -17,6 +17,11 @@ import org.peft4j.nn.bert.BertConfig;
 import org.peft4j.nn.bert.BertEncoder;
 import org.peft4j.nn.gpt.GptConfig;
 import org.peft4j.nn.gpt.GptDecoder;
+import org.peft4j.optim.AdamWKernel;
+import org.peft4j.optim.AdamWOptimizer;
+import org.peft4j.optim.Optimizer;
+import org.peft4j.optim.ParameterGroup;
+import org.peft4j.optim.RecordedUpdate;
 import org.peft4j.peft.AdapterConfig;
 import org.peft4j.peft.PeftModel;
 import org.peft4j.peft.TargetModules;
@@ -24,10 +29,12 @@ import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Forward+backward throughput of whole models at a fixed batch shape: one recorded plan (zero
- * gradients, forward, loss, backward; no optimizer), prepared on the backend as the trainer
- * prepares its own (replayed on the JVM, resident on a device): a MiniLM-sized BERT classifier and a GPT decoder of the same
- * width, each fully trainable, frozen with LoRA (r 8 on query/value or c_attn), and forward only.
+ * Training-step throughput of whole models at a fixed batch shape: one recorded plan (zero
+ * gradients, forward, loss, backward, then the gradient norm and the AdamW update recorded into the
+ * plan as the trainer records them; no clipping), prepared on the backend as the trainer prepares
+ * its own (replayed on the JVM, resident on a device). Models: a MiniLM-sized BERT classifier and a
+ * GPT decoder of the same width, each fully trainable, frozen with LoRA (r 8 on query/value or
+ * c_attn), and forward only (no update).
  */
 public final class TrainingStepBenchmark {
     private TrainingStepBenchmark() {}
@@ -76,25 +83,45 @@ public final class TrainingStepBenchmark {
         boolean train = !mode.equals("forward");
         TrainableModel m = model;
         List<Parameter> trainable = m.parameters().stream().filter(Parameter::trainable).toList();
+        Optimizer optimizer = new AdamWOptimizer(List.of(new ParameterGroup("all", trainable, 1, 0.01)),
+                AdamWOptimizer.Settings.TORCH_DEFAULTS, AdamWKernel.BACKEND_FUSED);
         Tensor[] loss = new Tensor[1];
+        RecordedUpdate[] update = new RecordedUpdate[1];
         Plan plan = Plan.record(ops -> {
             for (Parameter p : trainable) if (train) ops.fill(p.grad(), 0f);
             m.forward(ops, tokens, train);
             loss[0] = m.loss(ops, tokens);
-            if (train) m.backward(ops, true);
+            if (train) {
+                m.backward(ops, true);
+                ops.stage("optimizer");
+                update[0] = optimizer.recordUpdate(ops, trainable, 0).orElseThrow();
+            }
         });
         List<Object> inputs = new ArrayList<>();
         for (IntTensor t : new IntTensor[] {tokens.ids(), tokens.mask(), tokens.targets()}) if (t != null) inputs.add(t);
         inputs.add(m.dropoutSites().seedAndStep());
+        List<Object> outputs = new ArrayList<>(List.of(loss[0]));
+        List<Object> state = new ArrayList<>();
+        if (train) {
+            inputs.addAll(update[0].inputs());
+            outputs.add(update[0].norm().total());
+            state.addAll(update[0].state());
+        }
         long total = m.parameters().stream().mapToLong(p -> p.value().size()).sum();
         long trainCount = train ? trainable.stream().mapToLong(p -> p.value().size()).sum() : 0;
-        return new Step(backend.prepare(plan, new PlanIO(inputs, List.of(loss[0]))), family, mode, trainCount, total, batch * seq);
+        return new Step(backend.prepare(plan, new PlanIO(inputs, outputs, state)), update[0], family, mode, trainCount, total, batch * seq);
     }
 
-    /** A prepared step: run it, time it, close it. */
-    public record Step(PreparedPlan prepared, String family, String mode, long trainable, long total, int tokens)
-            implements AutoCloseable {
-        public void run() { prepared.run(); }
+    /** Learning rate of the benchmarked updates (their cost does not depend on it). */
+    private static final double LEARNING_RATE = 1e-4;
+
+    /** A prepared step (with its recorded optimizer update, null for forward only): run it, time it, close it. */
+    public record Step(PreparedPlan prepared, RecordedUpdate update, String family, String mode, long trainable, long total,
+                       int tokens) implements AutoCloseable {
+        public void run() {
+            if (update != null) update.beforeRun(LEARNING_RATE);
+            prepared.run();
+        }
 
         public Row row(StepTimer.Timing timing) { return new Row(family, mode, trainable, total, timing, tokens); }
 

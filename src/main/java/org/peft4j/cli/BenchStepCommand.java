@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 
 /** {@code peft4j bench step}: training-step throughput of the model families on one backend. */
 @Command(name = "step", mixinStandardHelpOptions = true,
-        description = {"Time forward+backward steps of a MiniLM-sized encoder and a GPT decoder of the same width",
-                "(fully trainable, frozen + LoRA r=8, forward only): median of --runs after --warmup, as a Markdown table."})
+        description = {"Time training steps (forward, backward, AdamW update) of a MiniLM-sized encoder and a GPT decoder",
+                "of the same width (fully trainable, frozen + LoRA r=8) and their forward passes: median of --runs",
+                "after --warmup, as a Markdown table."})
 final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--seq", defaultValue = "128") int seq;
@@ -28,7 +29,7 @@ final class BenchStepCommand implements Callable<Integer> {
     public Integer call() {
         try (Backend b = Backends.create(backend, threads)) {
             List<TrainingStepBenchmark.Row> rows = TrainingStepBenchmark.run(b, models, batch, seq, warmup, runs);
-            System.out.printf("backend %s, %d threads, batch %d × %d tokens, median of %d runs after %d warm-up; JIT inlining directives %s%n%n",
+            System.out.printf("backend %s, %d threads, batch %d × %d tokens, median of %d runs after %d warm-up; training steps include the AdamW update; JIT inlining directives %s%n%n",
                     b.name(), b.parallelism(), batch, seq, runs, warmup, JvmBackend.vectorHelpersInlined() ? "on" : "off");
             System.out.println("| model | mode | trainable / total params | s/step (median) | s/step (min) | tokens/s | MB allocated/step |");
             System.out.println("|---|---|---|---|---|---|---|");
