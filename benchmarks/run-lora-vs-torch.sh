@@ -5,11 +5,14 @@
 #
 # The two frameworks take turns for ROUNDS rounds (default 3), so a slow spell of a shared machine
 # weighs on both; the summary gives each round's ratios and their medians.
-# Environment: ROUNDS (default 3), RUNS timed steps per mode and round (default 7).
+# Environment: ROUNDS (default 3), RUNS timed steps per mode and round (default 7), WARMUP untimed
+# steps before them (default 8: the JVM's compilers are still at work over the first few steps,
+# so that the figures are steady-state ones, as a long fine-tune sees them).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${RUNS:-7}"
 rounds="${ROUNDS:-3}"
+warmup="${WARMUP:-8}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
@@ -18,12 +21,12 @@ median_of() { awk -F'|' -v name="$1" -v mode="$2" '$2 ~ name && $3 ~ " " mode " 
 
 for round in $(seq "$rounds"); do
   echo "== round $round/$rounds: peft4j ($(date -u '+%F %T') UTC, load: $(cut -d' ' -f1-3 /proc/loadavg))"
-  peft4j_table="$("$root/scripts/peft4j" bench step --models encoder --runs "$runs" --warmup 3 --threads 2 2>/dev/null)"
+  peft4j_table="$("$root/scripts/peft4j" bench step --models encoder --runs "$runs" --warmup "$warmup" --threads 2 2>/dev/null)"
   echo "$peft4j_table"
   echo
   echo "== round $round/$rounds: pytorch"
   torch_table="$(OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2 /usr/bin/python3 "$root/benchmarks/torch/lora_step.py" \
-    --runs "$runs" --warmup 3 --threads 2)"
+    --runs "$runs" --warmup "$warmup" --threads 2)"
   echo "$torch_table"
   echo
   printf '%s %s %s %s\n' \
