@@ -29,9 +29,9 @@ final class GemmBlocked {
     static final int NC = 1024;
 
     /**
-     * Widest block whose row-major A panels are read in place rather than packed: packing pays off
-     * once a panel meets many tiles (it streams faster from the packed copy), not for the few of an
-     * attention head's {@code Q·Kᵀ}, where it cost as much as the arithmetic.
+     * Widest block whose A panels are read in place (where their layout allows) rather than packed:
+     * packing pays off once a panel meets many tiles (it streams faster from the packed copy), not for
+     * the few of an attention head's {@code Q·Kᵀ}, where it cost as much as the arithmetic.
      */
     static final int IN_PLACE_MAX_NC = 4 * NR;
 
@@ -60,13 +60,10 @@ final class GemmBlocked {
                 GemmPacking.panels(b.at(pc, jc).transposed(), nc, kc, NR, bp);
                 for (int ic = 0; ic < m; ic += MR) {
                     int rows = Math.min(MR, m - ic);
-                    GemmOperand panel = a.at(ic, pc);
-                    boolean inPlace = rows == MR && panel.rowsContiguous() && nc <= IN_PLACE_MAX_NC;
-                    if (!inPlace) GemmPacking.panels(panel, rows, kc, MR, ap);
+                    APanel panel = APanel.of(a.at(ic, pc), rows, kc, nc <= IN_PLACE_MAX_NC, ap);
                     int cRow = co + ic * ldc + jc;
                     for (int jr = 0; jr < nc; jr += NR) {
-                        if (inPlace) GemmMicroKernel.tileRows(kc, panel.data(), panel.offset(), panel.rowStride(), bp, jr * kc, NR, sums);
-                        else GemmMicroKernel.tile(kc, ap, 0, MR, bp, jr * kc, NR, sums);
+                        panel.tile(kc, bp, jr * kc, NR, sums);
                         GemmMicroKernel.store(sums, c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), alpha, betaNow);
                     }
                 }
@@ -77,8 +74,8 @@ final class GemmBlocked {
     /**
      * A product exactly one tile wide (an attention head's {@code P·V}, {@code dV = Pᵀ·dO}): each
      * panel of A meets a single tile, so packing costs as much as the tile's arithmetic. The kernel
-     * reads B (rows contiguous) in place, and A in place where its panel rows are adjacent in memory
-     * (a transposed A, full panels); other panels are packed. The same sums in the same order.
+     * reads B (rows contiguous) in place, and A in place wherever {@link APanel} can. The same sums in
+     * the same order.
      */
     private static void oneTileWide(GemmOperand a, GemmOperand b, int m, int k, float alpha, float beta,
                                     float[] c, int co, int ldc) {
@@ -88,20 +85,10 @@ final class GemmBlocked {
             int kc = Math.min(KC, k - pc);
             float betaNow = pc == 0 ? beta : 1f;
             GemmOperand bBlock = b.at(pc, 0);
+            float[] ap = ws.packedA(MR * kc);
             for (int ic = 0; ic < m; ic += MR) {
                 int rows = Math.min(MR, m - ic);
-                GemmOperand panel = a.at(ic, pc);
-                if (rows == MR && panel.rowStride() == 1) {
-                    GemmMicroKernel.tile(kc, panel.data(), panel.offset(), panel.colStride(),
-                            bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
-                } else if (rows == MR && panel.rowsContiguous()) {
-                    GemmMicroKernel.tileRows(kc, panel.data(), panel.offset(), panel.rowStride(),
-                            bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
-                } else {
-                    float[] ap = ws.packedA(MR * kc);
-                    GemmPacking.panels(panel, rows, kc, MR, ap);
-                    GemmMicroKernel.tile(kc, ap, 0, MR, bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
-                }
+                APanel.of(a.at(ic, pc), rows, kc, true, ap).tile(kc, bBlock.data(), bBlock.offset(), bBlock.rowStride(), sums);
                 GemmMicroKernel.store(sums, c, co + ic * ldc, ldc, rows, NR, alpha, betaNow);
             }
         }
@@ -133,6 +120,25 @@ final class GemmBlocked {
                 }
                 GemmMicroKernel.store(sums, c, co + jr, ldc, m, cols, alpha, betaNow);
             }
+        }
+    }
+
+    /**
+     * Where a tile reads its MR × kc panel of A: in place when the panel is full and {@code inPlace}
+     * allows it (rows adjacent in memory, a transposed A: {@link GemmMicroKernel#tile}; rows
+     * contiguous, a row-major A: {@link GemmMicroKernel#tileRows}), else from a packed copy.
+     */
+    private record APanel(float[] data, int offset, int stride, boolean byRows) {
+        static APanel of(GemmOperand panel, int rows, int kc, boolean inPlace, float[] packed) {
+            if (inPlace && rows == MR && panel.rowStride() == 1) return new APanel(panel.data(), panel.offset(), panel.colStride(), false);
+            if (inPlace && rows == MR && panel.rowsContiguous()) return new APanel(panel.data(), panel.offset(), panel.rowStride(), true);
+            GemmPacking.panels(panel, rows, kc, MR, packed);
+            return new APanel(packed, 0, MR, false);
+        }
+
+        void tile(int kc, float[] b, int bo, int bDepth, float[] sums) {
+            if (byRows) GemmMicroKernel.tileRows(kc, data, offset, stride, b, bo, bDepth, sums);
+            else GemmMicroKernel.tile(kc, data, offset, stride, b, bo, bDepth, sums);
         }
     }
 
