@@ -97,7 +97,8 @@ final class GemmBlocked {
     /**
      * A product at most one tile tall (LoRA's {@code dA = dhᵀ·x} and, transposed, {@code dB}: r = 8
      * rows): each B panel meets a single A panel, so packing B would copy all of it to use it once.
-     * Full-width tiles read B (rows contiguous) in place; a last, narrower one is packed.
+     * Full-width tiles read B (rows contiguous) in place; a last, narrower one is packed. A is read
+     * through {@link APanel}.
      */
     private static void oneTileTall(GemmOperand a, GemmOperand b, int m, int n, int k, float alpha, float beta,
                                     float[] c, int co, int ldc) {
@@ -106,17 +107,16 @@ final class GemmBlocked {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaNow = pc == 0 ? beta : 1f;
-            float[] ap = ws.packedA(MR * kc);
-            GemmPacking.panels(a.at(0, pc), m, kc, MR, ap);
+            APanel aPanel = APanel.of(a.at(0, pc), m, kc, true, ws.packedA(MR * kc));
             for (int jr = 0; jr < n; jr += NR) {
                 int cols = Math.min(NR, n - jr);
                 GemmOperand panel = b.at(pc, jr);
                 if (cols == NR) {
-                    GemmMicroKernel.tile(kc, ap, 0, MR, panel.data(), panel.offset(), panel.rowStride(), sums);
+                    aPanel.tile(kc, panel.data(), panel.offset(), panel.rowStride(), sums);
                 } else {
                     float[] bp = ws.packedB(kc * NR);
                     GemmPacking.panels(panel.transposed(), cols, kc, NR, bp);
-                    GemmMicroKernel.tile(kc, ap, 0, MR, bp, 0, NR, sums);
+                    aPanel.tile(kc, bp, 0, NR, sums);
                 }
                 GemmMicroKernel.store(sums, c, co + jr, ldc, m, cols, alpha, betaNow);
             }
