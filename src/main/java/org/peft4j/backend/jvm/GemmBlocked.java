@@ -11,9 +11,11 @@ import static org.peft4j.backend.jvm.GemmMicroKernel.NR;
  *     for pc in k step KC
  *       pack op(B)[pc.., jc..] into NR-column panels
  *       for ic in m step MR                  A micro-panel MR × kc: packed, stays in L1
- *         pack op(A)[ic.., pc..] into one MR-row panel
- *         for jr in nc step NR               one {@link GemmMicroKernel#tile} per NR panel
+ *         pack op(A)[ic.., pc..] into one MR-row panel (narrow blocks: read in place, {@link APanel})
+ *         for jr in nc step NR               one micro-kernel tile per NR panel
  * </pre>
+ *
+ * Products one tile wide or one tile tall skip the packing of the operand that only one tile reads.
  *
  * C is updated with {@code beta} on the first {@code pc} block and accumulated after, so every
  * element of C sees the same sequence of operations whichever block of C a thread was given.
