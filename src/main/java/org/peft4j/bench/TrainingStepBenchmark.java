@@ -83,8 +83,8 @@ public final class TrainingStepBenchmark {
         boolean train = !mode.equals("forward");
         TrainableModel m = model;
         List<Parameter> trainable = m.parameters().stream().filter(Parameter::trainable).toList();
-        Optimizer optimizer = new AdamWOptimizer(List.of(new ParameterGroup("all", trainable, 1, 0.01)),
-                AdamWOptimizer.Settings.TORCH_DEFAULTS, AdamWKernel.BACKEND_FUSED);
+        Optimizer optimizer = train ? new AdamWOptimizer(List.of(new ParameterGroup("all", trainable, 1, 0.01)),
+                AdamWOptimizer.Settings.TORCH_DEFAULTS, AdamWKernel.BACKEND_FUSED) : null;
         Tensor[] loss = new Tensor[1];
         RecordedUpdate[] update = new RecordedUpdate[1];
         Plan plan = Plan.record(ops -> {
