@@ -34,12 +34,30 @@ public interface Ops {
     void softmaxBackward(Tensor y, Tensor dy, Tensor dx);
 
     /**
-     * Attention probabilities from raw scores {@code s [B, H, S, S]}:
-     * {@code p = softmax(scale·s + mask)}, where mask is −∞ at key {@code j} if
-     * {@code keyMask[b, j] == 0} (null: no padding) or, when {@code causal}, at {@code j > i}.
-     * A row with every key masked yields zeros. {@code p} may alias {@code s}.
+     * Scaled dot-product attention of every sequence b and head h in one pass, each head read from and
+     * written to its column block of a packed tensor (no split or merge):
+     * <pre>
+     *   Q = q[b, :, c_q + h·D ..+ D]   (K, V likewise from k, v at spec's columns; q, k, v may be one tensor)
+     *   P = softmax(scale·Q·Kᵀ + mask)            → probs[b, h]
+     *   out[b, :, h·D ..+ D] = dropout(P)·V                       (dropout as {@link #dropout} over probs)
+     * </pre>
+     * with {@code probs [B, H, S, S]}, {@code out [B, S, H·D]}; the mask is −∞ at key {@code j} if
+     * {@code keyMask[b, j] == 0} (null: no padding) or, when causal, at {@code j > i}, and a row with
+     * every key masked yields zeros; {@code seed} may be null without dropout.
      */
-    void attentionSoftmax(Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p);
+    void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor keyMask, IntTensor seed, Tensor probs, Tensor out);
+
+    /**
+     * Backward of {@link #attention}, from the probabilities it left and {@code dOut [B, S, H·D]}:
+     * <pre>
+     *   P̃ = dropout(P)   dV = P̃ᵀ·dO   dP = dropout'(dO·Vᵀ)   dS = P ⊙ (dP − rowsum(dP ⊙ P))
+     *   dQ = scale·dS·K   dK = scale·dSᵀ·Q
+     * </pre>
+     * written over the heads' column blocks of {@code dq, dk, dv} (laid out as q, k, v; may be one
+     * tensor); {@code probs} is overwritten with dS, the gradient of the masked, scaled scores.
+     */
+    void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor seed, Tensor probs, Tensor dOut,
+                           Tensor dq, Tensor dk, Tensor dv);
 
     /** {@code y = (x − μ)/σ ⊙ γ + β} per row; writes the row mean and 1/σ to {@code mean, rstd} [rows]. */
     void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
@@ -142,15 +160,6 @@ public interface Ops {
 
     /** {@code x = value} everywhere (zeroing gradient buffers). */
     void fill(Tensor x, float value);
-
-    /**
-     * Splits attention heads out of a packed projection: {@code x [B, S, W]} →
-     * {@code out [B, H, S, D]} with {@code out[b,h,s,d] = x[b,s,column + h·D + d]}.
-     */
-    void splitHeads(Tensor x, int column, Tensor out);
-
-    /** The inverse of {@link #splitHeads}: writes {@code x [B, H, S, D]} into columns {@code [column, column + H·D)} of {@code out [B, S, W]}. */
-    void mergeHeads(Tensor x, int column, Tensor out);
 
     /**
      * Softmax cross-entropy over rows of {@code logits [N, C]} against {@code targets [N]},

@@ -23,6 +23,14 @@ public final class Dropout {
         this.buffers = new Buffers(name);
     }
 
+    /** The drop probability in effect: p while training, 0 in evaluation. */
+    public float rate(boolean training) { return training ? p : 0f; }
+
+    public int site() { return site; }
+
+    /** The model's shared {@code [seed, step]} tensor. */
+    public IntTensor seed() { return seed; }
+
     /** Returns x itself when inactive, else a dropped copy. */
     public Tensor forward(Ops ops, Tensor x, boolean training) {
         if (!training || p == 0f) return x;

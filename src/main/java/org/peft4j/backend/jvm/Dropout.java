@@ -27,13 +27,25 @@ final class Dropout {
 
     static void apply(Parallel pool, Tensor x, float p, IntTensor seed, int site, Tensor y) {
         DropoutMasks.check(x, p, seed, y);
-        long key = mix(((long) seed.data()[0] << 32) ^ (seed.data()[1] & 0xFFFFFFFFL) ^ ((long) site * 0x9E3779B97F4A7C15L));
-        long threshold = (long) Math.ceil(p * 0x1.0p53);
-        float scale = 1f / (1f - p);
+        Mask mask = Mask.of(seed, site, p);
         float[] xd = x.data(), yd = y.data();
         int xo = x.offset(), yo = y.offset();
-        LongVector lane = LongVector.zero(L).addIndex(1);
-        pool.forRange(x.size(), x.size(), (from, to) -> {
+        pool.forRange(x.size(), x.size(), (from, to) -> mask.apply(xd, xo, yd, yo, from, to));
+    }
+
+    /** One site's mask at one step: element i is kept iff {@code (mix(key + i) >>> 11) ≥ threshold}, then scaled. */
+    record Mask(long key, long threshold, float scale) {
+        static Mask of(IntTensor seed, int site, float p) {
+            long key = mix(((long) seed.data()[0] << 32) ^ (seed.data()[1] & 0xFFFFFFFFL) ^ ((long) site * 0x9E3779B97F4A7C15L));
+            return new Mask(key, (long) Math.ceil(p * 0x1.0p53), 1f / (1f - p));
+        }
+
+        /**
+         * {@code y[yo + i] = keep(i) ? x[xo + i]·scale : 0} for element indices i in {@code [from, to)}
+         * (the offsets may be negative: a block of the tensor held in a smaller buffer).
+         */
+        void apply(float[] xd, int xo, float[] yd, int yo, int from, int to) {
+            LongVector lane = LongVector.zero(L).addIndex(1);
             int i = from;
             for (int bound = F == null ? from : from + L.loopBound(to - from); i < bound; i += L.length()) {
                 VectorMask<Long> keep = mix(lane.add(key + i)).lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, threshold);
@@ -41,7 +53,7 @@ final class Dropout {
                 FloatVector.zero(F).blend(v, keep.cast(F)).intoArray(yd, yo + i);
             }
             for (; i < to; i++) yd[yo + i] = (mix(key + i) >>> 11) >= threshold ? xd[xo + i] * scale : 0f;
-        });
+        }
     }
 
     /** SplitMix64 finaliser. */

@@ -1,6 +1,7 @@
 package org.peft4j.backend.jvm;
 
 import org.peft4j.backend.AdamW;
+import org.peft4j.backend.AttentionSpec;
 import org.peft4j.backend.Backend;
 import org.peft4j.backend.Transpose;
 import org.peft4j.tensor.IntTensor;
@@ -42,8 +43,14 @@ public class JvmBackend implements Backend {
     @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) { Softmax.backward(pool, y, dy, dx); }
 
     @Override
-    public void attentionSoftmax(Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
-        Softmax.attention(pool, s, scale, keyMask, causal, p);
+    public void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor keyMask, IntTensor seed, Tensor probs, Tensor out) {
+        Attention.forward(pool, spec, q, k, v, keyMask, seed, probs, out);
+    }
+
+    @Override
+    public void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor seed, Tensor probs, Tensor dOut,
+                                  Tensor dq, Tensor dk, Tensor dv) {
+        Attention.backward(pool, spec, q, k, v, seed, probs, dOut, dq, dk, dv);
     }
 
     @Override
@@ -106,8 +113,6 @@ public class JvmBackend implements Backend {
     }
 
     @Override public void fill(Tensor x, float value) { x.fill(value); }
-    @Override public void splitHeads(Tensor x, int column, Tensor out) { Heads.split(pool, x, column, out); }
-    @Override public void mergeHeads(Tensor x, int column, Tensor out) { Heads.merge(pool, x, column, out); }
 
     @Override
     public void crossEntropy(Tensor logits, IntTensor targets, int ignoreIndex, Tensor loss, Tensor dlogits) {

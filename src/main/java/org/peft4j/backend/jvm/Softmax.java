@@ -7,14 +7,13 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import org.peft4j.backend.AttentionScores;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Row-wise softmax, its backward, and the masked, scaled softmax of attention, vectorised. Every
- * row goes through one routine over its logits {@code z_j = scale·x_j + bias_j} for the first
+ * Row-wise softmax, its backward, and the rows of attention's masked, scaled softmax
+ * ({@link Attention}), vectorised. Every row goes through one routine over its logits {@code z_j = scale·x_j + bias_j} for the first
  * {@code visible} keys (the rest are masked):
  * <pre>
  *   y_j = exp(z_j − max z) / Σ_k exp(z_k − max z)   (j &lt; visible),   y_j = 0 otherwise
@@ -45,40 +44,27 @@ final class Softmax {
         float[] yd = y.data(), gd = dy.data(), od = dx.data();
         int yo = y.offset(), go = dy.offset(), oo = dx.offset();
         pool.forRange(y.rows(), y.size(), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int yi = yo + r * n, gi = go + r * n, oi = oo + r * n;
-                float dot = Rows.dot(gd, gi, yd, yi, n);
-                int j = 0;
-                for (; j < F.loopBound(n); j += LANES) {
-                    FloatVector g = FloatVector.fromArray(F, gd, gi + j);
-                    g.sub(dot).mul(FloatVector.fromArray(F, yd, yi + j)).intoArray(od, oi + j);
-                }
-                if (j < n) {
-                    VectorMask<Float> m = VectorMath.tail(j, n);
-                    FloatVector g = FloatVector.fromArray(F, gd, gi + j, m);
-                    g.sub(dot).mul(FloatVector.fromArray(F, yd, yi + j, m)).intoArray(od, oi + j, m);
-                }
-            }
+            for (int r = from; r < to; r++) backwardRow(yd, yo + r * n, gd, go + r * n, od, oo + r * n, n);
         });
     }
 
-    /** See {@link org.peft4j.backend.Ops#attentionSoftmax}; {@code p} may alias {@code s}. */
-    static void attention(Parallel pool, Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
-        AttentionScores.check(s, keyMask, p);
-        int batch = s.dim(0), heads = s.dim(1), seq = s.dim(2);
-        float[] bias = keyMask == null ? null : paddingBias(keyMask);
-        float[] sd = s.data(), pd = p.data();
-        int so = s.offset(), po = p.offset();
-        pool.forRange(batch * heads * seq, (long) s.size() * WORK_PER_VALUE, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int b = r / (heads * seq), i = r % seq;
-                row(sd, so + r * seq, scale, bias, b * seq, causal ? i + 1 : seq, seq, 1f, pd, po + r * seq);
-            }
-        });
+    /** One row of {@link #backward}; {@code dx} may alias {@code y} or {@code dy}. */
+    static void backwardRow(float[] yd, int yi, float[] gd, int gi, float[] od, int oi, int n) {
+        float dot = Rows.dot(gd, gi, yd, yi, n);
+        int j = 0;
+        for (; j < F.loopBound(n); j += LANES) {
+            FloatVector g = FloatVector.fromArray(F, gd, gi + j);
+            g.sub(dot).mul(FloatVector.fromArray(F, yd, yi + j)).intoArray(od, oi + j);
+        }
+        if (j < n) {
+            VectorMask<Float> m = VectorMath.tail(j, n);
+            FloatVector g = FloatVector.fromArray(F, gd, gi + j, m);
+            g.sub(dot).mul(FloatVector.fromArray(F, yd, yi + j, m)).intoArray(od, oi + j, m);
+        }
     }
 
     /** 0 where {@code keyMask} is non-zero (attend), −∞ where it is zero (padding). */
-    private static float[] paddingBias(IntTensor keyMask) {
+    static float[] paddingBias(IntTensor keyMask) {
         int[] ids = keyMask.data();
         float[] bias = new float[ids.length];
         for (int k = 0; k < ids.length; k++) bias[k] = ids[k] != 0 ? 0f : Float.NEGATIVE_INFINITY;

@@ -90,7 +90,7 @@ final class BertLayer implements Module {
         Tensor dContext = attentionOutput.backward(ops, attentionDropout.backward(ops, dResidual1, training));
         int h = dOut.cols();
         Tensor dq = buffers.get("dq", batch, seq, h), dk = buffers.get("dk", batch, seq, h), dv = buffers.get("dv", batch, seq, h);
-        attention.backward(ops, dContext.reshape(batch, seq, h), dq, 0, dk, 0, dv, 0, training);
+        attention.backward(ops, dContext.reshape(batch, seq, h), dq, dk, dv);
         Tensor dx = inputGradient ? buffers.get("dx", batch * seq, h) : null;
         if (dx != null) ops.copy(dResidual1, dx);
         query.backward(ops, dq, dx, true);

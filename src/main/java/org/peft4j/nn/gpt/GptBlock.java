@@ -77,7 +77,7 @@ final class GptBlock implements Module {
         ops.add(dResidual, ln2.backward(ops, cFc.backward(ops, dActivated)), dResidual);
         Tensor dContext = cProj.backward(ops, attnDropout.backward(ops, dResidual, training));
         Tensor dqkv = buffers.get("dqkv", batch, seq, 3 * h);
-        attention.backward(ops, dContext.reshape(batch, seq, h), dqkv, 0, dqkv, h, dqkv, 2 * h, training);
+        attention.backward(ops, dContext.reshape(batch, seq, h), dqkv, dqkv, dqkv);
         Tensor dx = buffers.get("dx", batch * seq, h);
         ops.add(dResidual, ln1.backward(ops, cAttn.backward(ops, dqkv)), dx);
         return dx;

@@ -66,11 +66,19 @@ public final class ElementKernels {
      */
     public static void dropout(float[] x, int[] seed, float[] y, float[] h, int size) {
         for (@Parallel int i = 0; i < size; i++) {
-            long site = (long) h[2];
-            long key = mix((((long) seed[0]) << 32) ^ (seed[1] & 0xFFFFFFFFL) ^ (site * 0x9E3779B97F4A7C15L));
-            double u = shiftRightUnsigned(mix(key + i), 11) * 0x1.0p-53;
-            y[i] = u >= h[0] ? x[i] * h[1] : 0f;
+            long key = dropoutKey(seed, h[2]);
+            y[i] = kept(key, i, h[0]) ? x[i] * h[1] : 0f;
         }
+    }
+
+    /** The mask's key at {@code seed} = {seed, step} and a site (exact as a float). */
+    static long dropoutKey(int[] seed, float site) {
+        return mix((((long) seed[0]) << 32) ^ (seed[1] & 0xFFFFFFFFL) ^ (((long) site) * 0x9E3779B97F4A7C15L));
+    }
+
+    /** Whether element {@code i} survives dropout with probability {@code p} under {@code key}. */
+    static boolean kept(long key, int i, float p) {
+        return shiftRightUnsigned(mix(key + i), 11) * 0x1.0p-53 >= p;
     }
 
     /** {@code y += α·x}, α = {@code alpha[0]}. */

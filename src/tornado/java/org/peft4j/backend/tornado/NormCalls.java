@@ -1,12 +1,10 @@
 package org.peft4j.backend.tornado;
 
-import org.peft4j.backend.AttentionScores;
-import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Shapes;
 import org.peft4j.tensor.Tensor;
 
 /**
- * Row-wise normalisation on the device: softmax (plain and attention) and layer norm, forward and
+ * Row-wise normalisation on the device: softmax and layer norm, forward and
  * backward ({@link RowKernels}).
  */
 final class NormCalls {
@@ -36,22 +34,6 @@ final class NormCalls {
             return build.task("t0", (g, taskId) -> g.task(taskId, RowKernels::softmaxBackward, yd, dyd, dxd, rows, n), null).build();
         }, rows, n);
         device.run(call, Device.NO_SCALARS, y, dy, dx);
-    }
-
-    void attentionSoftmax(Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
-        AttentionScores.check(s, keyMask, p);
-        int batch = s.dim(0), heads = s.dim(1), seq = s.dim(2);
-        IntTensor mask = keyMask == null ? IntTensor.zeros(1) : keyMask;
-        int hasMask = keyMask == null ? 0 : 1, isCausal = causal ? 1 : 0;
-        Device.Call call = device.call("attentionSoftmax", build -> {
-            float[] sd = build.operand(s, Device.Use.READ);
-            int[] md = build.operand(mask, Device.Use.READ);
-            float[] pd = build.operand(p, Device.Use.WRITE);
-            float[] scalar = build.scalars(1);
-            return build.task("t0", (g, taskId) -> g.task(taskId, RowKernels::attentionSoftmax, sd, md, pd, scalar, batch, heads, seq,
-                    hasMask, isCausal), null).build();
-        }, batch, heads, seq, hasMask, isCausal);
-        device.run(call, new float[][] {{scale}}, s, mask, p);
     }
 
     void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) {

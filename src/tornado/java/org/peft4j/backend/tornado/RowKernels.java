@@ -31,37 +31,6 @@ public final class RowKernels {
         }
     }
 
-    /**
-     * {@code p = softmax(scale·s + mask)} over rows of {@code s [B, H, S, S]}: keys with
-     * {@code keyMask[b, j] == 0} (when {@code hasMask} is 1) or, when {@code causal} is 1, keys
-     * {@code j > i} are excluded; a row with no key left is all zeros.
-     */
-    public static void attentionSoftmax(float[] s, int[] keyMask, float[] p, float[] scale, int batch, int heads,
-                                        int seq, int hasMask, int causal) {
-        for (@Parallel int r = 0; r < batch * heads * seq; r++) {
-            int b = r / (heads * seq), i = r % seq;
-            int visible = causal == 1 ? i + 1 : seq;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < visible; j++) {
-                if (hasMask == 0 || keyMask[b * seq + j] != 0) max = TornadoMath.max(max, scale[0] * s[r * seq + j]);
-            }
-            float sum = 0f;
-            for (int j = 0; j < visible; j++) {
-                if (max != Float.NEGATIVE_INFINITY && (hasMask == 0 || keyMask[b * seq + j] != 0)) {
-                    sum += TornadoMath.exp(scale[0] * s[r * seq + j] - max);
-                }
-            }
-            float inv = sum > 0f ? 1f / sum : 0f;
-            for (int j = 0; j < seq; j++) {
-                float e = 0f;
-                if (j < visible && max != Float.NEGATIVE_INFINITY && (hasMask == 0 || keyMask[b * seq + j] != 0)) {
-                    e = TornadoMath.exp(scale[0] * s[r * seq + j] - max);
-                }
-                p[r * seq + j] = e * inv;
-            }
-        }
-    }
-
     /** {@code y = (x − μ)·rstd ⊙ γ + β} per row, writing μ and rstd = 1/√(var + eps). */
     public static void layerNorm(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
                                  float[] eps, int rows, int n) {

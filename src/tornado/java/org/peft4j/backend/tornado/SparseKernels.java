@@ -10,7 +10,6 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  *   gather:           values[k] = dense[idx[k]]
  *   row scatter-add:  table[ids[t], j] += rows[t, j]       (one work-item per column j, tokens in order)
  *   row gather:       out[t, j] = table[ids[t], j]         (an id outside the table gives NaN)
- *   heads:            heads[b, h, s, d] ⇄ packed[b, s, column + h·D + d]
  * </pre>
  */
 public final class SparseKernels {
@@ -28,17 +27,6 @@ public final class SparseKernels {
         for (@Parallel int i = 0; i < tokens * width; i++) {
             int id = ids[i / width];
             out[i] = id >= 0 && id < tableRows ? table[id * width + i % width] : LossKernels.runtimeNaN(table[0]);
-        }
-    }
-
-    /** {@code dims} = {B, H, S, D, W, column}; {@code toHeads} 1 splits, 0 merges. */
-    public static void moveHeads(float[] packed, float[] heads, int[] dims, int toHeads) {
-        int h = dims[1], seq = dims[2], d = dims[3], w = dims[4], column = dims[5];
-        for (@Parallel int e = 0; e < dims[0] * h * seq * d; e++) {
-            int j = e % d, s = (e / d) % seq, head = (e / (d * seq)) % h, b = e / (d * seq * h);
-            int pi = (b * seq + s) * w + column + head * d + j;
-            if (toHeads == 1) heads[e] = packed[pi];
-            else packed[pi] = heads[e];
         }
     }
 

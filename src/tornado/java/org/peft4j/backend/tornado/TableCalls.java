@@ -1,11 +1,9 @@
 package org.peft4j.backend.tornado;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.WeakHashMap;
 import org.peft4j.backend.EmbeddingIds;
 import org.peft4j.backend.GemmShape;
-import org.peft4j.backend.HeadLayout;
 import org.peft4j.backend.NearestCode;
 import org.peft4j.backend.SparseIndices;
 import org.peft4j.backend.Transpose;
@@ -14,7 +12,7 @@ import org.peft4j.tensor.Tensor;
 
 /**
  * Indexed work on the device: SLTrain's sparse scatter-add and gather, table lookups and their
- * gradient, attention-head moves, and nearest-code assignment ({@link SparseKernels}, {@link CodebookKernels}).
+ * gradient, and nearest-code assignment ({@link SparseKernels}, {@link CodebookKernels}).
  */
 final class TableCalls {
     /** Whether each index array seen by {@link #sparseScatterAdd} is free of repeats (supports are fixed, so checked once). */
@@ -62,29 +60,6 @@ final class TableCalls {
             return build.task("t0", (g, taskId) -> g.task(taskId, SparseKernels::rowGather, td, id, od, tokens, width, rows), null).build();
         }, tokens, rows, width);
         device.run(call, Device.NO_SCALARS, table, ids, out);
-    }
-
-    void splitHeads(Tensor x, int column, Tensor out) {
-        HeadLayout.check("splitHeads", x, column, out);
-        moveHeads("splitHeads", x, column, out, true);
-    }
-
-    void mergeHeads(Tensor x, int column, Tensor out) {
-        HeadLayout.check("mergeHeads", out, column, x);
-        moveHeads("mergeHeads", out, column, x, false);
-    }
-
-    /** Merging writes only the heads' columns of the packed tensor, so there it is read and written. */
-    private void moveHeads(String op, Tensor packed, int column, Tensor heads, boolean toHeads) {
-        int[] dims = {heads.dim(0), heads.dim(1), heads.dim(2), heads.dim(3), packed.dim(2), column};
-        Device.Call call = device.call(op, build -> {
-            float[] pd = build.operand(packed, toHeads ? Device.Use.READ : Device.Use.UPDATE);
-            float[] hd = build.operand(heads, toHeads ? Device.Use.WRITE : Device.Use.READ);
-            int[] d = build.sizes(dims);
-            int direction = toHeads ? 1 : 0;
-            return build.task("t0", (g, taskId) -> g.task(taskId, SparseKernels::moveHeads, pd, hd, d, direction), null).build();
-        }, Arrays.toString(dims));
-        device.run(call, Device.NO_SCALARS, packed, heads);
     }
 
     /** One work-item per column, tokens in order: deterministic, and the JVM backend's summation order. */

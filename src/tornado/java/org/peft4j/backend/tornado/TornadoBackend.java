@@ -1,6 +1,7 @@
 package org.peft4j.backend.tornado;
 
 import org.peft4j.backend.AdamW;
+import org.peft4j.backend.AttentionSpec;
 import org.peft4j.backend.DeviceTime;
 import org.peft4j.backend.Plan;
 import org.peft4j.backend.PlanIO;
@@ -13,7 +14,7 @@ import org.peft4j.tensor.Tensor;
 /**
  * {@link org.peft4j.backend.Ops} on a TornadoVM device (OpenCL or PTX), as Java kernels that
  * TornadoVM compiles at first use: every operation of an encoder or decoder training step (matrix
- * products and the fused LoRA forward and backward, softmax, layer norm, GELU, dropout, heads,
+ * products and the fused LoRA forward and backward, fused attention, softmax, layer norm, GELU, dropout,
  * embeddings, pooling, cross-entropy, AdamW ...), SLTrain's sparse scatter-add and gather, and
  * vector quantisation's nearest-code assignment. Operations it does not declare run on the host,
  * in the JVM backend this class extends.
@@ -32,6 +33,7 @@ public final class TornadoBackend extends JvmBackend {
     private final ElementCalls elements;
     private final TableCalls tables;
     private final LossCalls losses;
+    private final AttentionCalls attention;
     private final String deviceName;
 
     public TornadoBackend(int hostThreads, String deviceName) {
@@ -53,6 +55,7 @@ public final class TornadoBackend extends JvmBackend {
         this.elements = new ElementCalls(device);
         this.tables = new TableCalls(device);
         this.losses = new LossCalls(device);
+        this.attention = new AttentionCalls(device);
     }
 
     @Override public void stage(String name) { device.stage(name); }
@@ -119,8 +122,14 @@ public final class TornadoBackend extends JvmBackend {
     @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) { norms.softmaxBackward(y, dy, dx); }
 
     @Override
-    public void attentionSoftmax(Tensor s, float scale, IntTensor keyMask, boolean causal, Tensor p) {
-        norms.attentionSoftmax(s, scale, keyMask, causal, p);
+    public void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor keyMask, IntTensor seed, Tensor probs, Tensor out) {
+        attention.forward(spec, q, k, v, keyMask, seed, probs, out);
+    }
+
+    @Override
+    public void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor seed, Tensor probs, Tensor dOut,
+                                  Tensor dq, Tensor dk, Tensor dv) {
+        attention.backward(spec, q, k, v, seed, probs, dOut, dq, dk, dv);
     }
 
     @Override
@@ -190,9 +199,7 @@ public final class TornadoBackend extends JvmBackend {
         elements.dropout(dy, p, seed, site, dx);
     }
 
-    @Override public void splitHeads(Tensor x, int column, Tensor out) { tables.splitHeads(x, column, out); }
 
-    @Override public void mergeHeads(Tensor x, int column, Tensor out) { tables.mergeHeads(x, column, out); }
 
     @Override public void embeddingGather(Tensor table, IntTensor ids, Tensor out) { tables.embeddingGather(table, ids, out); }
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.peft4j.backend.AdamW;
+import org.peft4j.backend.AttentionSpec;
 import org.peft4j.backend.Ops;
 import org.peft4j.backend.Transpose;
 import org.peft4j.codebook.VectorQuantizer;
@@ -76,17 +77,39 @@ class TornadoKernelsTest extends BothBackends {
         both("softmaxBackward", 1e-6, Tensor.zeros(13, 77), (ops, out) -> ops.softmaxBackward(y, dy, out));
     }
 
+    /** q, k, v as one packed tensor (GPT) or three (BERT), heads at odd columns; padding, causal masking, dropout. */
     @ParameterizedTest
-    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
-    void attentionSoftmaxMatchesTheJvm(boolean masked, boolean causal) {
-        int batch = 2, heads = 3, seq = 11;
-        Tensor s = Tensor.uniform(41, 4f, batch, heads, seq, seq);
-        IntTensor mask = IntTensor.zeros(batch, seq);
-        for (int j = 0; j < seq; j++) mask.data()[j] = j < 7 ? 1 : 0;
-        if (!causal) java.util.Arrays.fill(mask.data(), seq, 2 * seq, 0);
-        IntTensor keyMask = masked ? mask : null;
-        both("attentionSoftmax", 1e-6, Tensor.zeros(batch, heads, seq, seq),
-                (ops, out) -> ops.attentionSoftmax(s, 0.37f, keyMask, causal, out));
+    @CsvSource({"false,true,false,0.2", "true,false,true,0", "true,true,true,0.1", "false,false,false,0"})
+    void attentionForwardAndBackwardMatchTheJvm(boolean oneTensor, boolean padded, boolean causal, float dropout) {
+        int batch = 3, heads = 2, seq = 11, dim = 5, width = heads * dim;
+        Tensor qkv = random(61, batch, seq, 3 * width + 1);
+        Tensor q = oneTensor ? qkv : random(62, batch, seq, width + 2), k = oneTensor ? qkv : random(63, batch, seq, width);
+        Tensor v = oneTensor ? qkv : random(64, batch, seq, width + 1);
+        AttentionSpec spec = oneTensor ? new AttentionSpec(1, width + 1, 2 * width + 1, 0.45f, causal, dropout, 4)
+                : new AttentionSpec(2, 0, 1, 0.45f, causal, dropout, 4);
+        int[] m = new int[batch * seq];
+        for (int i = 0; i < m.length; i++) m[i] = !padded || i % seq < seq - 3 * (i / seq) ? 1 : 0;
+        IntTensor keyMask = padded ? new IntTensor(m, new int[] {batch, seq}) : null;
+        IntTensor seed = new IntTensor(new int[] {5, 8}, new int[] {2});
+        Tensor probsJ = Tensor.zeros(batch, heads, seq, seq), probsT = GuardedViews.offsetCopy(probsJ);
+        Tensor outJ = Tensor.zeros(batch, seq, width), outT = GuardedViews.offsetCopy(outJ);
+        jvm.attention(spec, q, k, v, keyMask, seed, probsJ, outJ);
+        tornado.attention(spec, q, k, v, keyMask, seed, probsT, outT);
+        assertAllClose(probsJ.toArray(), probsT.toArray(), 1e-5, 1e-6, "probs");
+        assertAllClose(outJ.toArray(), outT.toArray(), 1e-5, 1e-6, "out");
+        GuardedViews.assertGuardsIntact(outT, "attention out");
+
+        Tensor dOut = random(65, batch, seq, width);
+        Tensor[] gradsJ = oneTensor ? new Tensor[] {qkv.copy().fill(7f)} : new Tensor[] {q.copy().fill(7f), k.copy().fill(7f), v.copy().fill(7f)};
+        Tensor[] gradsT = new Tensor[gradsJ.length];
+        for (int i = 0; i < gradsJ.length; i++) gradsT[i] = GuardedViews.offsetCopy(gradsJ[i]);
+        jvm.attentionBackward(spec, q, k, v, seed, probsJ, dOut, gradsJ[0], gradsJ[gradsJ.length / 2], gradsJ[gradsJ.length - 1]);
+        tornado.attentionBackward(spec, q, k, v, seed, probsT, dOut, gradsT[0], gradsT[gradsT.length / 2], gradsT[gradsT.length - 1]);
+        assertAllClose(probsJ.toArray(), probsT.toArray(), 1e-5, 1e-6, "dS left in probs");
+        for (int i = 0; i < gradsJ.length; i++) {
+            assertAllClose(gradsJ[i].toArray(), gradsT[i].toArray(), 1e-5, 1e-6, "gradient " + i);
+            GuardedViews.assertGuardsIntact(gradsT[i], "gradient " + i);
+        }
     }
 
     @Test
@@ -243,11 +266,7 @@ class TornadoKernelsTest extends BothBackends {
     }
 
     @Test
-    void headMovesAndEmbeddingLookupMatchTheJvm() {
-        int batch = 2, heads = 3, seq = 5, d = 4, width = 40, column = 7;
-        Tensor packed = random(121, batch, seq, width), split = random(122, batch, heads, seq, d);
-        both("splitHeads", 0, Tensor.zeros(batch, heads, seq, d), (ops, out) -> ops.splitHeads(packed, column, out));
-        both("mergeHeads", 0, random(123, batch, seq, width), (ops, out) -> ops.mergeHeads(split, column, out));
+    void embeddingLookupMatchesTheJvm() {
         Tensor table = random(124, 50, 19);
         IntTensor ids = new IntTensor(new int[] {3, 49, 0, 3, 17, 22, 8}, new int[] {7});
         both("embeddingGather", 0, Tensor.zeros(7, 19), (ops, out) -> ops.embeddingGather(table, ids, out));

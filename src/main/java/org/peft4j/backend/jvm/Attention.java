@@ -1,0 +1,146 @@
+package org.peft4j.backend.jvm;
+
+import org.peft4j.backend.AttentionSpec;
+import org.peft4j.tensor.IntTensor;
+import org.peft4j.tensor.Tensor;
+
+/**
+ * Fused attention ({@link org.peft4j.backend.Ops#attention}): the {@code B·H} heads are shared out
+ * between threads, and each head's S×S matrices live in two thread-local buffers (64 KiB each at
+ * S = 128, in L2) instead of passing through memory between kernels. Heads are read from and written
+ * to their packed column blocks in place (the GEMMs take row strides).
+ * <pre>
+ *   forward, per head                          backward, per head
+ *   T  = Q·Kᵀ                   (buffer 1)     P̃  = dropout(P)               (buffer 1)
+ *   P  = softmax(scale·T + mask) → probs       dV = P̃ᵀ·dO
+ *   P̃  = dropout(P)             (buffer 1)     dP = dropout'(dO·Vᵀ)          (buffer 2)
+ *   out = P̃·V                                  dS = P ⊙ (dP − rowsum(dP ⊙ P)) → probs
+ *                                              dQ = scale·dS·K,  dK = scale·dSᵀ·Q
+ * </pre>
+ * Without dropout, P̃ is read from probs. Each head is computed by one thread in a fixed order, so
+ * results do not depend on the thread count.
+ */
+final class Attention {
+    private Attention() {}
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    static void forward(Parallel pool, AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor keyMask, IntTensor seed,
+                        Tensor probs, Tensor out) {
+        spec.check("attention", q, k, v, keyMask, seed, probs, out);
+        HeadViews heads = new HeadViews(spec, q, k, v, probs, out);
+        float[] bias = keyMask == null ? null : Softmax.paddingBias(keyMask);
+        Dropout.Mask mask = spec.dropout() > 0 ? Dropout.Mask.of(seed, spec.dropoutSite(), spec.dropout()) : null;
+        int seq = heads.seq, square = seq * seq;
+        pool.forRange(heads.count(), heads.work(2), (from, to) -> {
+            Buffers buffers = BUFFERS.get().sized(square);
+            float[] scores = buffers.first;
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / heads.heads, p0 = heads.probs(bh);
+                GemmBlocked.multiply(heads.q(bh), heads.k(bh).transposed(), seq, seq, heads.dim, 1f, 0f, scores, 0, seq);
+                for (int i = 0; i < seq; i++) {
+                    Softmax.row(scores, i * seq, spec.scale(), bias, b * seq, spec.causal() ? i + 1 : seq, seq, 1f,
+                            heads.probsData, p0 + i * seq);
+                }
+                GemmOperand kept = new GemmOperand(heads.probsData, p0, seq, 1);
+                if (mask != null) {
+                    mask.apply(heads.probsData, p0 - bh * square, scores, -bh * square, bh * square, (bh + 1) * square);
+                    kept = new GemmOperand(scores, 0, seq, 1);
+                }
+                GemmBlocked.multiply(kept, heads.v(bh), seq, heads.dim, seq, 1f, 0f, out.data(), heads.context(out, bh), out.dim(2));
+            }
+        });
+    }
+
+    static void backward(Parallel pool, AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor seed, Tensor probs,
+                         Tensor dOut, Tensor dq, Tensor dk, Tensor dv) {
+        spec.checkBackward("attentionBackward", q, k, v, seed, probs, dOut, dq, dk, dv);
+        HeadViews heads = new HeadViews(spec, q, k, v, probs, dOut);
+        HeadViews grads = new HeadViews(spec, dq, dk, dv, probs, dOut);
+        Dropout.Mask mask = spec.dropout() > 0 ? Dropout.Mask.of(seed, spec.dropoutSite(), spec.dropout()) : null;
+        int seq = heads.seq, square = seq * seq, dim = heads.dim;
+        float scale = spec.scale();
+        pool.forRange(heads.count(), heads.work(5), (from, to) -> {
+            Buffers buffers = BUFFERS.get().sized(square);
+            float[] kept = buffers.first, dProbs = buffers.second;
+            for (int bh = from; bh < to; bh++) {
+                int p0 = heads.probs(bh);
+                GemmOperand dO = new GemmOperand(dOut.data(), heads.context(dOut, bh), dOut.dim(2), 1);
+                GemmOperand keptT = new GemmOperand(heads.probsData, p0, 1, seq);
+                if (mask != null) {
+                    mask.apply(heads.probsData, p0 - bh * square, kept, -bh * square, bh * square, (bh + 1) * square);
+                    keptT = new GemmOperand(kept, 0, 1, seq);
+                }
+                GemmOperand dV = grads.v(bh);
+                GemmBlocked.multiply(keptT, dO, seq, dim, seq, 1f, 0f, dV.data(), dV.offset(), dV.rowStride());
+                GemmBlocked.multiply(dO, heads.v(bh).transposed(), seq, seq, dim, 1f, 0f, dProbs, 0, seq);
+                if (mask != null) mask.apply(dProbs, -bh * square, dProbs, -bh * square, bh * square, (bh + 1) * square);
+                for (int i = 0; i < seq; i++) {
+                    Softmax.backwardRow(heads.probsData, p0 + i * seq, dProbs, i * seq, heads.probsData, p0 + i * seq, seq);
+                }
+                GemmOperand dS = new GemmOperand(heads.probsData, p0, seq, 1);
+                GemmOperand dQ = grads.q(bh), dK = grads.k(bh);
+                GemmBlocked.multiply(dS, heads.k(bh), seq, dim, seq, scale, 0f, dQ.data(), dQ.offset(), dQ.rowStride());
+                GemmBlocked.multiply(dS.transposed(), heads.q(bh), seq, dim, seq, scale, 0f, dK.data(), dK.offset(), dK.rowStride());
+            }
+        });
+    }
+
+    /** Where head {@code bh = b·H + h} of q, k, v (or their gradients), of probs and of the context lies. */
+    private static final class HeadViews {
+        final int heads, seq, dim, batch;
+        final float[] probsData;
+        private final AttentionSpec spec;
+        private final Tensor q, k, v, probs;
+
+        HeadViews(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor probs, Tensor context) {
+            this.spec = spec;
+            this.q = q;
+            this.k = k;
+            this.v = v;
+            this.probs = probs;
+            this.probsData = probs.data();
+            this.batch = probs.dim(0);
+            this.heads = AttentionSpec.heads(probs);
+            this.seq = probs.dim(2);
+            this.dim = AttentionSpec.headDim(probs, context);
+        }
+
+        int count() { return batch * heads; }
+
+        /** Multiply-adds of {@code products} S×S×D products over all heads. */
+        long work(int products) { return (long) count() * products * seq * seq * dim; }
+
+        GemmOperand q(int bh) { return head(q, spec.qColumn(), bh); }
+
+        GemmOperand k(int bh) { return head(k, spec.kColumn(), bh); }
+
+        GemmOperand v(int bh) { return head(v, spec.vColumn(), bh); }
+
+        int probs(int bh) { return probs.offset() + bh * seq * seq; }
+
+        /** Offset of head bh's first element in a {@code [B, S, H·D]} context (or its gradient). */
+        int context(Tensor context, int bh) {
+            return context.offset() + (bh / heads) * seq * context.dim(2) + (bh % heads) * dim;
+        }
+
+        /** Head bh of a packed {@code [B, S, W]} tensor whose heads start at {@code column}: S × D, rows W apart. */
+        private GemmOperand head(Tensor packed, int column, int bh) {
+            int width = packed.dim(2);
+            return new GemmOperand(packed.data(), packed.offset() + (bh / heads) * seq * width + column + (bh % heads) * dim, width, 1);
+        }
+    }
+
+    /** One thread's two S×S buffers, grown on demand. */
+    private static final class Buffers {
+        float[] first = new float[0], second = new float[0];
+
+        Buffers sized(int size) {
+            if (first.length < size) {
+                first = new float[size];
+                second = new float[size];
+            }
+            return this;
+        }
+    }
+}
