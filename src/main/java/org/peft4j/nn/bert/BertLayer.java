@@ -78,21 +78,21 @@ final class BertLayer implements Module {
         return outputNorm.forward(ops, residual2);
     }
 
-    /** dOut [B·S, H] → dx [B·S, H] (a buffer of this layer), or null when {@code inputGradient} is false. */
+    /** dOut [B·S, H] → dx [B·S, H] (a buffer of this layer's modules), or null when {@code inputGradient} is false. */
     Tensor backward(Ops ops, Tensor dOut, boolean training, boolean inputGradient) {
         Tensor dResidual2 = outputNorm.backward(ops, dOut);
         Tensor dActivated = output.backward(ops, outputDropout.backward(ops, dResidual2, training));
         Activation.GELU.backward(ops, preActivation, dActivated, dActivated);
-        Tensor dh1 = buffers.get("dh1", dResidual2.shape());
-        ops.copy(dResidual2, dh1);
+        // Each residual branch's gradient is accumulated into the norm's gradient buffer itself, which
+        // the branch above has finished reading: dh1 = dResidual2 + dFFN, dx = dResidual1 + dQKV.
+        Tensor dh1 = dResidual2;
         intermediate.backward(ops, dActivated, dh1, true);
         Tensor dResidual1 = attentionNorm.backward(ops, dh1);
         Tensor dContext = attentionOutput.backward(ops, attentionDropout.backward(ops, dResidual1, training));
         int h = dOut.cols();
         Tensor dq = buffers.get("dq", batch, seq, h), dk = buffers.get("dk", batch, seq, h), dv = buffers.get("dv", batch, seq, h);
         attention.backward(ops, dContext.reshape(batch, seq, h), dq, dk, dv);
-        Tensor dx = inputGradient ? buffers.get("dx", batch * seq, h) : null;
-        if (dx != null) ops.copy(dResidual1, dx);
+        Tensor dx = inputGradient ? dResidual1 : null;
         query.backward(ops, dq, dx, true);
         key.backward(ops, dk, dx, true);
         value.backward(ops, dv, dx, true);
