@@ -45,15 +45,20 @@ final class Dropout {
          * (the offsets may be negative: a block of the tensor held in a smaller buffer).
          */
         void apply(float[] xd, int xo, float[] yd, int yo, int from, int to) {
-            LongVector lane = LongVector.zero(L).addIndex(1);
-            int i = from;
-            for (int bound = F == null ? from : from + L.loopBound(to - from); i < bound; i += L.length()) {
-                VectorMask<Long> keep = mix(lane.add(key + i)).lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, threshold);
-                FloatVector v = FloatVector.fromArray(F, xd, xo + i).mul(scale);
-                FloatVector.zero(F).blend(v, keep.cast(F)).intoArray(yd, yo + i);
-            }
-            for (; i < to; i++) yd[yo + i] = (mix(key + i) >>> 11) >= threshold ? xd[xo + i] * scale : 0f;
+            applyRange(key, threshold, scale, xd, xo, yd, yo, from, to);
         }
+    }
+
+    /** {@link Mask#apply}'s loop, a method of its own (see {@link JitDirectives#KEEP_OUT_OF_LINE}). */
+    private static void applyRange(long key, long threshold, float scale, float[] xd, int xo, float[] yd, int yo, int from, int to) {
+        LongVector lane = LongVector.zero(L).addIndex(1);
+        int i = from;
+        for (int bound = F == null ? from : from + L.loopBound(to - from); i < bound; i += L.length()) {
+            VectorMask<Long> keep = mix(lane.add(key + i)).lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, threshold);
+            FloatVector v = FloatVector.fromArray(F, xd, xo + i).mul(scale);
+            FloatVector.zero(F).blend(v, keep.cast(F)).intoArray(yd, yo + i);
+        }
+        for (; i < to; i++) yd[yo + i] = (mix(key + i) >>> 11) >= threshold ? xd[xo + i] * scale : 0f;
     }
 
     /** SplitMix64 finaliser. */

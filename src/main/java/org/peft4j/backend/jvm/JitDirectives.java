@@ -37,8 +37,10 @@ final class JitDirectives {
      * 18,000 IR nodes per compiled method, and a vector op costs hundreds before it is reduced to an
      * instruction) holds one exp, or a handful of row loops, not the several that a kernel such as
      * the LayerNorm backward strings together. Past the budget an op's intrinsic fails and it boxes.
+     * Fused attention calls a GEMM, softmax rows and a dropout mask per head: each is compiled alone.
      */
-    static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into", "Softmax.maxLogit", "Softmax.exponentiate", "Rows.*");
+    static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into", "Softmax.maxLogit", "Softmax.exponentiate", "Rows.*",
+            "Softmax.row", "Softmax.backwardRow", "Dropout.applyRange", "GemmBlocked.multiply");
 
     private static final boolean INSTALLED = install();
 
