@@ -42,12 +42,7 @@ final class Attention {
                     Softmax.row(scores, i * seq, spec.scale(), bias, b * seq, spec.causal() ? i + 1 : seq, seq, 1f,
                             heads.probsData, p0 + i * seq);
                 }
-                GemmOperand kept = new GemmOperand(heads.probsData, p0, seq, 1);
-                if (mask != null) {
-                    mask.apply(heads.probsData, p0 - bh * square, scores, -bh * square, bh * square, (bh + 1) * square);
-                    kept = new GemmOperand(scores, 0, seq, 1);
-                }
-                GemmBlocked.multiply(kept, heads.v(bh), seq, heads.dim, seq, 1f, 0f, out.data(), heads.context(out, bh), out.dim(2));
+                GemmBlocked.multiply(kept(mask, heads.probsData, p0, bh, seq, scores), heads.v(bh), seq, heads.dim, seq, 1f, 0f, out.data(), heads.context(out, bh), out.dim(2));
             }
         });
     }
@@ -66,15 +61,10 @@ final class Attention {
             for (int bh = from; bh < to; bh++) {
                 int p0 = heads.probs(bh);
                 GemmOperand dO = new GemmOperand(dOut.data(), heads.context(dOut, bh), dOut.dim(2), 1);
-                GemmOperand keptT = new GemmOperand(heads.probsData, p0, 1, seq);
-                if (mask != null) {
-                    mask.apply(heads.probsData, p0 - bh * square, kept, -bh * square, bh * square, (bh + 1) * square);
-                    keptT = new GemmOperand(kept, 0, 1, seq);
-                }
                 GemmOperand dV = grads.v(bh);
-                GemmBlocked.multiply(keptT, dO, seq, dim, seq, 1f, 0f, dV.data(), dV.offset(), dV.rowStride());
+                GemmBlocked.multiply(kept(mask, heads.probsData, p0, bh, seq, kept).transposed(), dO, seq, dim, seq, 1f, 0f, dV.data(), dV.offset(), dV.rowStride());
                 GemmBlocked.multiply(dO, heads.v(bh).transposed(), seq, seq, dim, 1f, 0f, dProbs, 0, seq);
-                if (mask != null) mask.apply(dProbs, -bh * square, dProbs, -bh * square, bh * square, (bh + 1) * square);
+                if (mask != null) mask.applyBlock(dProbs, 0, dProbs, 0, bh, square);
                 for (int i = 0; i < seq; i++) {
                     Softmax.backwardRow(heads.probsData, p0 + i * seq, dProbs, i * seq, heads.probsData, p0 + i * seq, seq);
                 }
@@ -84,6 +74,13 @@ final class Attention {
                 GemmBlocked.multiply(dS.transposed(), heads.q(bh), seq, dim, seq, scale, 0f, dK.data(), dK.offset(), dK.rowStride());
             }
         });
+    }
+
+    /** P̃ of head bh as a dense S × S operand: P itself without dropout, else dropout(P) written to {@code buffer}. */
+    private static GemmOperand kept(Dropout.Mask mask, float[] probs, int p0, int bh, int seq, float[] buffer) {
+        if (mask == null) return new GemmOperand(probs, p0, seq, 1);
+        mask.applyBlock(probs, p0, buffer, 0, bh, seq * seq);
+        return new GemmOperand(buffer, 0, seq, 1);
     }
 
     /** Where head {@code bh = b·H + h} of q, k, v (or their gradients), of probs and of the context lies. */

@@ -40,12 +40,15 @@ final class Dropout {
             return new Mask(key, (long) Math.ceil(p * 0x1.0p53), 1f / (1f - p));
         }
 
-        /**
-         * {@code y[yo + i] = keep(i) ? x[xo + i]·scale : 0} for element indices i in {@code [from, to)}
-         * (the offsets may be negative: a block of the tensor held in a smaller buffer).
-         */
+        /** {@code y[yo + i] = keep(i) ? x[xo + i]·scale : 0} for element indices i in {@code [from, to)}. */
         void apply(float[] xd, int xo, float[] yd, int yo, int from, int to) {
             applyRange(key, threshold, scale, xd, xo, yd, yo, from, to);
+        }
+
+        /** Elements {@code [block·size, (block+1)·size)} of the tensor, held apart: from {@code x[xo..]} to {@code y[yo..]}. */
+        void applyBlock(float[] xd, int xo, float[] yd, int yo, int block, int size) {
+            int from = block * size;
+            applyRange(key, threshold, scale, xd, xo - from, yd, yo - from, from, from + size);
         }
     }
 
