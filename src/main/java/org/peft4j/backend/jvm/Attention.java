@@ -17,7 +17,9 @@ import org.peft4j.tensor.Tensor;
  *   out = P̃·V                                  dS = P ⊙ (dP − rowsum(dP ⊙ P)) → probs
  *                                              dQ = scale·dS·K,  dK = scale·dSᵀ·Q
  * </pre>
- * Without dropout, P̃ is read from probs. Each head is computed by one thread in a fixed order, so
+ * Without dropout, P̃ is read from probs. Causal heads go by blocks of {@link #CAUSAL_ROWS} query
+ * rows, each product stopping at the last key the block sees: the masked upper triangle (half the
+ * work) is neither computed nor multiplied. Each head is computed by one thread in a fixed order, so
  * results do not depend on the thread count.
  */
 final class Attention {
@@ -25,24 +27,34 @@ final class Attention {
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
+    /** Query rows per block of causal attention (one micro-kernel tile is 8 rows). */
+    static final int CAUSAL_ROWS = 32;
+
     static void forward(Parallel pool, AttentionSpec spec, Tensor q, Tensor k, Tensor v, IntTensor keyMask, IntTensor seed,
                         Tensor probs, Tensor out) {
         spec.check("attention", q, k, v, keyMask, seed, probs, out);
         HeadViews heads = new HeadViews(spec, q, k, v, probs, out);
         float[] bias = keyMask == null ? null : Softmax.paddingBias(keyMask);
         Dropout.Mask mask = spec.dropout() > 0 ? Dropout.Mask.of(seed, spec.dropoutSite(), spec.dropout()) : null;
-        int seq = heads.seq, square = seq * seq;
+        int seq = heads.seq, dim = heads.dim, ldo = out.dim(2), block = heads.blockRows();
         pool.forRange(heads.count(), heads.work(2), (from, to) -> {
-            Buffers buffers = BUFFERS.get().sized(square);
-            float[] scores = buffers.first;
+            float[] scores = BUFFERS.get().sized(seq * seq).first;
             for (int bh = from; bh < to; bh++) {
                 int b = bh / heads.heads, p0 = heads.probs(bh);
-                GemmBlocked.multiply(heads.q(bh), heads.k(bh).transposed(), seq, seq, heads.dim, 1f, 0f, scores, 0, seq);
-                for (int i = 0; i < seq; i++) {
-                    Softmax.row(scores, i * seq, spec.scale(), bias, b * seq, spec.causal() ? i + 1 : seq, seq, 1f,
-                            heads.probsData, p0 + i * seq);
+                for (int i0 = 0; i0 < seq; i0 += block) {
+                    int i1 = Math.min(seq, i0 + block);
+                    GemmBlocked.multiply(heads.q(bh).at(i0, 0), heads.k(bh).transposed(), i1 - i0, heads.keys(i1), dim, 1f, 0f,
+                            scores, i0 * seq, seq);
+                    for (int i = i0; i < i1; i++) {
+                        Softmax.row(scores, i * seq, spec.scale(), bias, b * seq, heads.keys(i + 1), seq, 1f, heads.probsData, p0 + i * seq);
+                    }
                 }
-                GemmBlocked.multiply(kept(mask, heads.probsData, p0, bh, seq, scores), heads.v(bh), seq, heads.dim, seq, 1f, 0f, out.data(), heads.context(out, bh), out.dim(2));
+                GemmOperand kept = kept(mask, heads.probsData, p0, bh, seq, scores);
+                for (int i0 = 0; i0 < seq; i0 += block) {
+                    int i1 = Math.min(seq, i0 + block);
+                    GemmBlocked.multiply(kept.at(i0, 0), heads.v(bh), i1 - i0, dim, heads.keys(i1), 1f, 0f,
+                            out.data(), heads.context(out, bh) + i0 * ldo, ldo);
+                }
             }
         });
     }
@@ -53,25 +65,41 @@ final class Attention {
         HeadViews heads = new HeadViews(spec, q, k, v, probs, dOut);
         HeadViews grads = new HeadViews(spec, dq, dk, dv, probs, dOut);
         Dropout.Mask mask = spec.dropout() > 0 ? Dropout.Mask.of(seed, spec.dropoutSite(), spec.dropout()) : null;
-        int seq = heads.seq, square = seq * seq, dim = heads.dim;
+        int seq = heads.seq, square = seq * seq, dim = heads.dim, block = heads.blockRows();
         float scale = spec.scale();
         pool.forRange(heads.count(), heads.work(5), (from, to) -> {
             Buffers buffers = BUFFERS.get().sized(square);
-            float[] kept = buffers.first, dProbs = buffers.second;
+            float[] keptBuffer = buffers.first, dProbs = buffers.second;
             for (int bh = from; bh < to; bh++) {
                 int p0 = heads.probs(bh);
                 GemmOperand dO = new GemmOperand(dOut.data(), heads.context(dOut, bh), dOut.dim(2), 1);
-                GemmOperand dV = grads.v(bh);
-                GemmBlocked.multiply(kept(mask, heads.probsData, p0, bh, seq, kept).transposed(), dO, seq, dim, seq, 1f, 0f, dV.data(), dV.offset(), dV.rowStride());
-                GemmBlocked.multiply(dO, heads.v(bh).transposed(), seq, seq, dim, 1f, 0f, dProbs, 0, seq);
-                if (mask != null) mask.applyBlock(dProbs, 0, dProbs, 0, bh, square);
-                for (int i = 0; i < seq; i++) {
-                    Softmax.backwardRow(heads.probsData, p0 + i * seq, dProbs, i * seq, heads.probsData, p0 + i * seq, seq);
-                }
+                GemmOperand keptT = kept(mask, heads.probsData, p0, bh, seq, keptBuffer).transposed();
                 GemmOperand dS = new GemmOperand(heads.probsData, p0, seq, 1);
-                GemmOperand dQ = grads.q(bh), dK = grads.k(bh);
-                GemmBlocked.multiply(dS, heads.k(bh), seq, dim, seq, scale, 0f, dQ.data(), dQ.offset(), dQ.rowStride());
-                GemmBlocked.multiply(dS.transposed(), heads.q(bh), seq, dim, seq, scale, 0f, dK.data(), dK.offset(), dK.rowStride());
+                GemmOperand dQ = grads.q(bh), dK = grads.k(bh), dV = grads.v(bh);
+                for (int j0 = 0; j0 < seq; j0 += block) {
+                    int j1 = Math.min(seq, j0 + block), first = heads.firstQuery(j0);
+                    GemmBlocked.multiply(keptT.at(j0, first), dO.at(first, 0), j1 - j0, dim, seq - first, 1f, 0f,
+                            dV.data(), dV.offset() + j0 * dV.rowStride(), dV.rowStride());
+                }
+                for (int i0 = 0; i0 < seq; i0 += block) {
+                    int i1 = Math.min(seq, i0 + block);
+                    GemmBlocked.multiply(dO.at(i0, 0), heads.v(bh).transposed(), i1 - i0, heads.keys(i1), dim, 1f, 0f, dProbs, i0 * seq, seq);
+                }
+                if (mask != null) mask.applyBlock(dProbs, 0, dProbs, 0, bh, square);
+                // dS over the visible keys; the masked ones keep P's zero, which is their dS
+                for (int i = 0; i < seq; i++) {
+                    Softmax.backwardRow(heads.probsData, p0 + i * seq, dProbs, i * seq, heads.probsData, p0 + i * seq, heads.keys(i + 1));
+                }
+                for (int i0 = 0; i0 < seq; i0 += block) {
+                    int i1 = Math.min(seq, i0 + block);
+                    GemmBlocked.multiply(dS.at(i0, 0), heads.k(bh), i1 - i0, dim, heads.keys(i1), scale, 0f,
+                            dQ.data(), dQ.offset() + i0 * dQ.rowStride(), dQ.rowStride());
+                }
+                for (int j0 = 0; j0 < seq; j0 += block) {
+                    int j1 = Math.min(seq, j0 + block), first = heads.firstQuery(j0);
+                    GemmBlocked.multiply(dS.transposed().at(j0, first), heads.q(bh).at(first, 0), j1 - j0, dim, seq - first, scale, 0f,
+                            dK.data(), dK.offset() + j0 * dK.rowStride(), dK.rowStride());
+                }
             }
         });
     }
@@ -104,6 +132,18 @@ final class Attention {
         }
 
         int count() { return batch * heads; }
+
+        /**
+         * Query rows taken together: all of them, or {@link #CAUSAL_ROWS} when causal, so that a block's
+         * products stop at the last key its queries see.
+         */
+        int blockRows() { return spec.causal() ? CAUSAL_ROWS : seq; }
+
+        /** Keys that queries before row {@code end} see: all, or the first {@code end} when causal. */
+        int keys(int end) { return spec.causal() ? end : seq; }
+
+        /** First query that sees key {@code j}: 0, or {@code j} itself when causal. */
+        int firstQuery(int j) { return spec.causal() ? j : 0; }
 
         /** Multiply-adds of {@code products} S×S×D products over all heads. */
         long work(int products) { return (long) count() * products * seq * seq * dim; }
