@@ -36,15 +36,15 @@ final class Attention {
         HeadViews heads = new HeadViews(spec, q, k, v, probs, out);
         float[] bias = keyMask == null ? null : Softmax.paddingBias(keyMask);
         Dropout.Mask mask = spec.dropout() > 0 ? Dropout.Mask.of(seed, spec.dropoutSite(), spec.dropout()) : null;
-        int seq = heads.seq, dim = heads.dim, ldo = out.dim(2), block = heads.blockRows();
+        int seq = heads.seq, dim = heads.dim, block = heads.blockRows();
         pool.forRange(heads.count(), heads.work(2), (from, to) -> {
             float[] scores = BUFFERS.get().sized(seq * seq).first;
+            GemmOperand scoreRows = new GemmOperand(scores, 0, seq, 1);
             for (int bh = from; bh < to; bh++) {
                 int b = bh / heads.heads, p0 = heads.probs(bh);
                 for (int i0 = 0; i0 < seq; i0 += block) {
                     int i1 = Math.min(seq, i0 + block);
-                    GemmBlocked.multiply(heads.q(bh).at(i0, 0), heads.k(bh).transposed(), i1 - i0, heads.keys(i1), dim, 1f, 0f,
-                            scores, i0 * seq, seq);
+                    product(heads.q(bh).at(i0, 0), heads.k(bh).transposed(), i1 - i0, heads.keys(i1), dim, 1f, scoreRows.at(i0, 0));
                     for (int i = i0; i < i1; i++) {
                         Softmax.row(scores, i * seq, spec.scale(), bias, b * seq, heads.keys(i + 1), seq, 1f, heads.probsData, p0 + i * seq);
                     }
@@ -52,8 +52,7 @@ final class Attention {
                 GemmOperand kept = kept(mask, heads.probsData, p0, bh, seq, scores);
                 for (int i0 = 0; i0 < seq; i0 += block) {
                     int i1 = Math.min(seq, i0 + block);
-                    GemmBlocked.multiply(kept.at(i0, 0), heads.v(bh), i1 - i0, dim, heads.keys(i1), 1f, 0f,
-                            out.data(), heads.context(out, bh) + i0 * ldo, ldo);
+                    product(kept.at(i0, 0), heads.v(bh), i1 - i0, dim, heads.keys(i1), 1f, heads.context(out, bh).at(i0, 0));
                 }
             }
         });
@@ -70,20 +69,20 @@ final class Attention {
         pool.forRange(heads.count(), heads.work(5), (from, to) -> {
             Buffers buffers = BUFFERS.get().sized(square);
             float[] keptBuffer = buffers.first, dProbs = buffers.second;
+            GemmOperand dProbRows = new GemmOperand(dProbs, 0, seq, 1);
             for (int bh = from; bh < to; bh++) {
                 int p0 = heads.probs(bh);
-                GemmOperand dO = new GemmOperand(dOut.data(), heads.context(dOut, bh), dOut.dim(2), 1);
+                GemmOperand dO = heads.context(dOut, bh);
                 GemmOperand keptT = kept(mask, heads.probsData, p0, bh, seq, keptBuffer).transposed();
                 GemmOperand dS = new GemmOperand(heads.probsData, p0, seq, 1);
                 GemmOperand dQ = grads.q(bh), dK = grads.k(bh), dV = grads.v(bh);
                 for (int j0 = 0; j0 < seq; j0 += block) {
                     int j1 = Math.min(seq, j0 + block), first = heads.firstQuery(j0);
-                    GemmBlocked.multiply(keptT.at(j0, first), dO.at(first, 0), j1 - j0, dim, seq - first, 1f, 0f,
-                            dV.data(), dV.offset() + j0 * dV.rowStride(), dV.rowStride());
+                    product(keptT.at(j0, first), dO.at(first, 0), j1 - j0, dim, seq - first, 1f, dV.at(j0, 0));
                 }
                 for (int i0 = 0; i0 < seq; i0 += block) {
                     int i1 = Math.min(seq, i0 + block);
-                    GemmBlocked.multiply(dO.at(i0, 0), heads.v(bh).transposed(), i1 - i0, heads.keys(i1), dim, 1f, 0f, dProbs, i0 * seq, seq);
+                    product(dO.at(i0, 0), heads.v(bh).transposed(), i1 - i0, heads.keys(i1), dim, 1f, dProbRows.at(i0, 0));
                 }
                 if (mask != null) mask.applyBlock(dProbs, 0, dProbs, 0, bh, square);
                 // dS over the visible keys; the masked ones keep P's zero, which is their dS
@@ -92,16 +91,19 @@ final class Attention {
                 }
                 for (int i0 = 0; i0 < seq; i0 += block) {
                     int i1 = Math.min(seq, i0 + block);
-                    GemmBlocked.multiply(dS.at(i0, 0), heads.k(bh), i1 - i0, dim, heads.keys(i1), scale, 0f,
-                            dQ.data(), dQ.offset() + i0 * dQ.rowStride(), dQ.rowStride());
+                    product(dS.at(i0, 0), heads.k(bh), i1 - i0, dim, heads.keys(i1), scale, dQ.at(i0, 0));
                 }
                 for (int j0 = 0; j0 < seq; j0 += block) {
                     int j1 = Math.min(seq, j0 + block), first = heads.firstQuery(j0);
-                    GemmBlocked.multiply(dS.transposed().at(j0, first), heads.q(bh).at(first, 0), j1 - j0, dim, seq - first, scale, 0f,
-                            dK.data(), dK.offset() + j0 * dK.rowStride(), dK.rowStride());
+                    product(dS.transposed().at(j0, first), heads.q(bh).at(first, 0), j1 - j0, dim, seq - first, scale, dK.at(j0, 0));
                 }
             }
         });
+    }
+
+    /** {@code C = alpha·A·B} for an {@code m × n} block over depth k, C's rows contiguous (overwritten). */
+    private static void product(GemmOperand a, GemmOperand b, int m, int n, int k, float alpha, GemmOperand c) {
+        GemmBlocked.multiply(a, b, m, n, k, alpha, 0f, c.data(), c.offset(), c.rowStride());
     }
 
     /** P̃ of head bh as a dense S × S operand: P itself without dropout, else dropout(P) written to {@code buffer}. */
@@ -156,10 +158,8 @@ final class Attention {
 
         int probs(int bh) { return probs.offset() + bh * seq * seq; }
 
-        /** Offset of head bh's first element in a {@code [B, S, H·D]} context (or its gradient). */
-        int context(Tensor context, int bh) {
-            return context.offset() + (bh / heads) * seq * context.dim(2) + (bh % heads) * dim;
-        }
+        /** Head bh of a {@code [B, S, H·D]} context (or its gradient): S × D, rows H·D apart. */
+        GemmOperand context(Tensor context, int bh) { return head(context, 0, bh); }
 
         /** Head bh of a packed {@code [B, S, W]} tensor whose heads start at {@code column}: S × D, rows W apart. */
         private GemmOperand head(Tensor packed, int column, int bh) {
