@@ -23,6 +23,15 @@ final class GemmMicroKernel {
     static final int MR = 8;
     /** Columns of C per tile (vector side): two vectors. */
     static final int NR = 2 * L;
+    /**
+     * The species' concrete vector class ({@code Float512Vector} here). Every vector the kernels make
+     * passes through {@code V.cast}, which tells C2 its exact class at parse time: without it C2 relies on
+     * type profiles to devirtualize the vector calls, and a kernel compiled from a thin profile (C1's
+     * tier 2, no tier 3, chosen when the compile queue is long) kept its accumulators boxed, allocating
+     * gigabytes per training step in about half of the JVMs launched.
+     */
+    @SuppressWarnings("unchecked")
+    private static final Class<FloatVector> V = (Class<FloatVector>) S.vectorType();
 
     private GemmMicroKernel() {}
 
@@ -33,27 +42,27 @@ final class GemmMicroKernel {
      * already lies that way along its rows (a transposed A, a row-major B) is read in place.
      */
     static void tile(int kc, float[] a, int ao, int aDepth, float[] b, int bo, int bDepth, float[] sums) {
-        FloatVector z = FloatVector.zero(S);
+        FloatVector z = V.cast(FloatVector.zero(S));
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
         for (int p = 0, i = ao, q = bo; p < kc; p++, i += aDepth, q += bDepth) {
-            FloatVector b0 = FloatVector.fromArray(S, b, q);
-            FloatVector b1 = FloatVector.fromArray(S, b, q + L);
-            FloatVector x = FloatVector.broadcast(S, a[i]);
+            FloatVector b0 = V.cast(FloatVector.fromArray(S, b, q));
+            FloatVector b1 = V.cast(FloatVector.fromArray(S, b, q + L));
+            FloatVector x = V.cast(FloatVector.broadcast(S, a[i]));
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[i + 1]);
+            x = V.cast(FloatVector.broadcast(S, a[i + 1]));
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[i + 2]);
+            x = V.cast(FloatVector.broadcast(S, a[i + 2]));
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[i + 3]);
+            x = V.cast(FloatVector.broadcast(S, a[i + 3]));
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[i + 4]);
+            x = V.cast(FloatVector.broadcast(S, a[i + 4]));
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[i + 5]);
+            x = V.cast(FloatVector.broadcast(S, a[i + 5]));
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[i + 6]);
+            x = V.cast(FloatVector.broadcast(S, a[i + 6]));
             c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[i + 7]);
+            x = V.cast(FloatVector.broadcast(S, a[i + 7]));
             c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
         // Spilling through an array keeps the write-back out of this method: C2 declines to
@@ -74,28 +83,28 @@ final class GemmMicroKernel {
      * both strides runs the packed case ~7% slower (eight row bases instead of constant offsets).
      */
     static void tileRows(int kc, float[] a, int ao, int aRow, float[] b, int bo, int bDepth, float[] sums) {
-        FloatVector z = FloatVector.zero(S);
+        FloatVector z = V.cast(FloatVector.zero(S));
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
         int a0 = ao, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow, a4 = a3 + aRow, a5 = a4 + aRow, a6 = a5 + aRow, a7 = a6 + aRow;
         for (int p = 0, q = bo; p < kc; p++, q += bDepth) {
-            FloatVector b0 = FloatVector.fromArray(S, b, q);
-            FloatVector b1 = FloatVector.fromArray(S, b, q + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            FloatVector b0 = V.cast(FloatVector.fromArray(S, b, q));
+            FloatVector b1 = V.cast(FloatVector.fromArray(S, b, q + L));
+            FloatVector x = V.cast(FloatVector.broadcast(S, a[a0 + p]));
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + p]);
+            x = V.cast(FloatVector.broadcast(S, a[a1 + p]));
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + p]);
+            x = V.cast(FloatVector.broadcast(S, a[a2 + p]));
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + p]);
+            x = V.cast(FloatVector.broadcast(S, a[a3 + p]));
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[a4 + p]);
+            x = V.cast(FloatVector.broadcast(S, a[a4 + p]));
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[a5 + p]);
+            x = V.cast(FloatVector.broadcast(S, a[a5 + p]));
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[a6 + p]);
+            x = V.cast(FloatVector.broadcast(S, a[a6 + p]));
             c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[a7 + p]);
+            x = V.cast(FloatVector.broadcast(S, a[a7 + p]));
             c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
         c00.intoArray(sums, 0); c01.intoArray(sums, L);
