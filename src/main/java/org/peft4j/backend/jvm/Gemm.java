@@ -17,9 +17,11 @@ import org.peft4j.tensor.Tensor;
  * packed, cache-blocked kernel ({@link GemmBlocked}); narrow ones with contiguous A rows run as dot
  * products ({@link GemmDotKernel}). A narrow product with a transposed A and more rows than columns
  * (LoRA's {@code dB = dyᵀ·h}, {@code n = r}) is computed as {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}, whose
- * {@code r} rows fill the packed kernel's tiles instead of {@code r} of its 32 columns. Large products are split over threads into contiguous blocks of
- * whole C tiles (never along k), so every element of C is computed by the same operations whatever
- * the thread count: results are bitwise reproducible.
+ * {@code r} rows fill the packed kernel's tiles instead of {@code r} of its 32 columns. Wider products
+ * of depth at most {@value GemmShallowKernel#MAX_K} (LoRA's up-projection and input gradient) stream
+ * through C row by row ({@link GemmShallowKernel}). Large products are split over threads into
+ * contiguous blocks of whole C tiles or rows (never along k), so every element of C is computed by the
+ * same operations whatever the thread count: results are bitwise reproducible.
  */
 final class Gemm {
     /** Multiply-adds below which a product runs on the calling thread alone (about 1M multiply-adds, ~10 µs on one thread: a fork and join costs up to ~25 µs after the workers have parked). */
@@ -75,16 +77,14 @@ final class Gemm {
             multiply(pool, mayFork, b.transposed(), a.transposed(), new GemmShape(1, n, m, k), 1f, 0f, t, 0);
             addTransposed(t, m, n, alpha, beta, c, co);
         } else if (a.rowsContiguous() && n <= DOT_MAX_N) {
-            GemmOperand bt = b.transposed();
-            if (!bt.rowsContiguous()) {
-                float[] dense = GemmWorkspace.current().packedB(n * k);
-                GemmPacking.rowMajor(bt, n, k, dense);
-                bt = new GemmOperand(dense, 0, k, 1);
-            }
-            GemmOperand rowsOfB = bt;
+            GemmOperand rowsOfB = withContiguousRows(b.transposed(), n, k);
             pool.forChunks(tiles(m, GemmDotKernel.RI), parts, (t0, t1) -> GemmDotKernel.rows(
                     a.data(), a.offset(), a.rowStride(), rowsOfB.data(), rowsOfB.offset(), rowsOfB.rowStride(),
                     c, co, n, t0 * GemmDotKernel.RI, Math.min(m, t1 * GemmDotKernel.RI), n, k, alpha, beta));
+        } else if (k <= GemmShallowKernel.MAX_K) {
+            GemmOperand rowsOfB = withContiguousRows(b, k, n);
+            pool.forChunks(m, parts, (i0, i1) -> GemmShallowKernel.rows(
+                    a, rowsOfB.data(), rowsOfB.offset(), rowsOfB.rowStride(), c, co, n, i0, i1, n, k, alpha, beta));
         } else if (n >= m && tiles(n, NR) >= parts) {
             pool.forChunks(tiles(n, NR), parts, (t0, t1) -> {
                 int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
@@ -96,6 +96,14 @@ final class Gemm {
                 GemmBlocked.multiply(a.at(i0, 0), b, i1 - i0, n, k, alpha, beta, c, co + i0 * n, n);
             });
         }
+    }
+
+    /** {@code x} ({@code rows × cols}) itself if its rows are contiguous, else a dense row-major copy in this thread's workspace. */
+    private static GemmOperand withContiguousRows(GemmOperand x, int rows, int cols) {
+        if (x.rowsContiguous()) return x;
+        float[] dense = GemmWorkspace.current().packedB(rows * cols);
+        GemmPacking.rowMajor(x, rows, cols, dense);
+        return new GemmOperand(dense, 0, cols, 1);
     }
 
     /** {@code C[i, j] = alpha·T[j, i] + beta·C[i, j]} for the dense {@code m × n} C and {@code n × m} T. */

@@ -31,7 +31,7 @@ final class GemmMicroKernel {
      * gigabytes per training step in about half of the JVMs launched.
      */
     @SuppressWarnings("unchecked")
-    private static final Class<FloatVector> V = (Class<FloatVector>) S.vectorType();
+    static final Class<FloatVector> V = (Class<FloatVector>) S.vectorType();
 
     private GemmMicroKernel() {}
 
@@ -129,11 +129,15 @@ final class GemmMicroKernel {
 
     /** One vector of a tile row, its first {@code count} lanes (all of them when {@code count ≥ L}). */
     private static void update(float[] sums, int from, float[] c, int at, int count, float alpha, float beta) {
-        VectorMask<Float> lanes = S.indexInRange(0, count);
-        FloatVector out = FloatVector.fromArray(S, sums, from).mul(alpha);
+        update(V.cast(FloatVector.fromArray(S, sums, from)), c, at, S.indexInRange(0, count), alpha, beta);
+    }
+
+    /** {@code C[at + l] = alpha·sum[l] + beta·C[at + l]} over {@code lanes}; {@code beta = 0} does not read C. */
+    static void update(FloatVector sum, float[] c, int at, VectorMask<Float> lanes, float alpha, float beta) {
+        FloatVector out = sum.mul(alpha);
         if (beta != 0f) {
-            FloatVector old = FloatVector.fromArray(S, c, at, lanes);
-            out = beta == 1f ? out.add(old) : old.fma(FloatVector.broadcast(S, beta), out);
+            FloatVector old = V.cast(FloatVector.fromArray(S, c, at, lanes));
+            out = beta == 1f ? out.add(old) : old.fma(V.cast(FloatVector.broadcast(S, beta)), out);
         }
         out.intoArray(c, at, lanes);
     }

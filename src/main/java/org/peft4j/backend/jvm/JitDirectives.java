@@ -30,7 +30,8 @@ final class JitDirectives {
 
     /** {@code Class.method} (or {@code Class.*}) of every helper through which vectors pass. */
     static final List<String> FORCE_INLINE = List.of(
-            "VectorMath.*", "Activations.value", "Softmax.logits", "Elementwise.apply", "Dropout.mix");
+            "VectorMath.*", "Activations.value", "Softmax.logits", "Elementwise.apply", "Dropout.mix",
+            "GemmMicroKernel.update");
 
     /**
      * Array-level passes kept out of line, each compiled on its own: C2's inlining budget (about
@@ -40,7 +41,8 @@ final class JitDirectives {
      * Fused attention calls a GEMM, softmax rows and a dropout mask per head: each is compiled alone.
      */
     static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into", "Softmax.maxLogit", "Softmax.exponentiate", "Rows.*",
-            "Softmax.row", "Softmax.backwardRow", "Dropout.applyRange", "GemmBlocked.multiply");
+            "Softmax.row", "Softmax.backwardRow", "Dropout.applyRange", "GemmBlocked.multiply",
+            "GemmShallowKernel.*Sums");
 
     private static final boolean INSTALLED = install();
 

@@ -38,13 +38,14 @@ class GemmTest {
     /**
      * {@code (m, k, n)}: edges of every tile size, k beyond one KC block (512), n beyond one NC block (1024), the dot path
      * (n ≤ 16), (transposed A) the narrow product computed as Cᵀ, also past one KC block ({@code {45, 530, 8}}), and
-     * products exactly one tile wide (n = NR), read in place, with a partial last panel and past one KC block.
+     * products exactly one tile wide (n = NR), read in place, with a partial last panel and past one KC block, and shallow
+     * products (k ≤ 16, n > 16) streamed row by row, with a partial last vector ({@code {70, 16, 47}}).
      */
     static Stream<Arguments> shapes() {
         int[][] mkn = {
             {1, 1, 1}, {3, 7, 5}, {7, 3, 33}, {33, 65, 7}, {65, 33, 65}, {517, 3, 65}, {3, 517, 7},
             {8, 16, 32}, {9, 17, 33}, {16, 300, 16}, {1, 530, 1030}, {37, 530, 1030}, {70, 20, 1}, {5, 1, 130},
-            {45, 530, 8}, {37, 530, GemmMicroKernel.NR}, {16, 130, GemmMicroKernel.NR},
+            {45, 530, 8}, {37, 530, GemmMicroKernel.NR}, {16, 130, GemmMicroKernel.NR}, {70, 16, 47}, {1, 8, 384},
         };
         List<Arguments> cases = new ArrayList<>();
         for (int[] s : mkn) {
@@ -111,6 +112,7 @@ class GemmTest {
                 Arguments.of(Transpose.N, Transpose.N, 130, 300, 67),  // split over rows (m > n)
                 Arguments.of(Transpose.T, Transpose.N, 17, 260, 1100),  // split over columns
                 Arguments.of(Transpose.N, Transpose.T, 517, 320, 13),  // dot path, split over rows
+                Arguments.of(Transpose.N, Transpose.T, 1100, 8, 390),  // shallow, split over rows
                 Arguments.of(Transpose.T, Transpose.T, 99, 129, 170));
     }
 
