@@ -31,7 +31,7 @@ final class JitDirectives {
     /** {@code Class.method} (or {@code Class.*}) of every helper through which vectors pass. */
     static final List<String> FORCE_INLINE = List.of(
             "VectorMath.*", "Activations.value", "Softmax.logits", "Elementwise.apply", "Dropout.mix",
-            "GemmMicroKernel.update");
+            "GemmMicroKernel.update", "GemmPacking.lanes", "GemmPacking.load", "GemmPacking.select", "GemmPacking.store");
 
     /**
      * Array-level passes kept out of line, each compiled on its own: C2's inlining budget (about
@@ -42,7 +42,7 @@ final class JitDirectives {
      */
     static final List<String> KEEP_OUT_OF_LINE = List.of("Activations.*Into", "Softmax.maxLogit", "Softmax.exponentiate", "Rows.*",
             "Softmax.row", "Softmax.backwardRow", "Dropout.applyRange", "GemmBlocked.multiply",
-            "GemmShallowKernel.*Sums");
+            "GemmShallowKernel.*Sums", "GemmPacking.transposeEightByEight");
 
     private static final boolean INSTALLED = install();
 
