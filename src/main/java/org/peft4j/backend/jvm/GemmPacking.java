@@ -1,8 +1,8 @@
 package org.peft4j.backend.jvm;
 
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -93,14 +93,16 @@ final class GemmPacking {
     /**
      * Lane indices of the transpose's three rounds of two-vector selections ({@code selectFrom}: index
      * i &lt; 16 takes lane i of the first vector, 16 + i lane i of the second). Each round interleaves
-     * runs of 1, 2, 4 rows of two vectors at one depth, for the lower or upper half of the depths.
+     * runs of 1, 2, 4 rows of two vectors at one depth, for the lower or upper half of the depths. The
+     * first round's stay arrays, each half loading its own: a vector chosen by a condition may be boxed.
      */
-    private static final FloatVector PAIRS_LOW = lanes(interleaving(1, 0)), PAIRS_HIGH = lanes(interleaving(1, 8)),
-            QUADS_LOW = lanes(interleaving(2, 0)), QUADS_HIGH = lanes(interleaving(2, 4)),
+    private static final float[] PAIRS_LOW = interleaving(1, 0), PAIRS_HIGH = interleaving(1, 8);
+    private static final FloatVector QUADS_LOW = lanes(interleaving(2, 0)), QUADS_HIGH = lanes(interleaving(2, 4)),
             OCTETS_LOW = lanes(interleaving(4, 0)), OCTETS_HIGH = lanes(interleaving(4, 2));
     /** Lanes 8–15 moved to 0–7 (a half vector is stored from the low lanes). */
-    private static final FloatVector UPPER_HALF = lanes(new float[] {8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
-    private static final VectorSpecies<Float> HALF = S.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2));
+    private static final FloatVector UPPER_HALF = lanes(indices(l -> (l + 8) % 16));
+    /** Half of a 16-lane vector (unused at other lengths). */
+    private static final VectorSpecies<Float> HALF = TRANSPOSE_LANES ? FloatVector.SPECIES_256 : S;
     @SuppressWarnings("unchecked")
     private static final Class<FloatVector> HALF_V = (Class<FloatVector>) HALF.vectorType();
 
@@ -109,11 +111,13 @@ final class GemmPacking {
      * at depth {@code firstDepth + l / (2·run)}, where each input holds its depths as consecutive runs.
      */
     private static float[] interleaving(int run, int firstDepth) {
-        float[] index = new float[16];
-        for (int l = 0; l < 16; l++) {
-            int which = l / run % 2, depth = firstDepth + l / (2 * run);
-            index[l] = which * 16 + depth * run + l % run;
-        }
+        return indices(l -> l / run % 2 * 16 + (firstDepth + l / (2 * run)) * run + l % run);
+    }
+
+    /** {@code lane(l)} for l &lt; 16, in an array that also fills a vector of any other length (zeros past 16). */
+    private static float[] indices(IntUnaryOperator lane) {
+        float[] index = new float[Math.max(16, S.length())];
+        for (int l = 0; l < 16; l++) index[l] = lane.applyAsInt(l);
         return index;
     }
 
@@ -131,7 +135,7 @@ final class GemmPacking {
 
     /** Depths 0–7, or 8–15 ({@code upper}), of {@link #transposeEightBySixteen}. */
     private static void transposeEightByEight(float[] src, int from, int rowStride, boolean upper, float[] dst, int to, int width) {
-        FloatVector pairs = upper ? PAIRS_HIGH : PAIRS_LOW;
+        FloatVector pairs = lanes(upper ? PAIRS_HIGH : PAIRS_LOW);
         // rows pairwise at eight depths: (r0, r1), (r2, r3), ...
         FloatVector a = select(pairs, load(src, from), load(src, from + rowStride));
         FloatVector b = select(pairs, load(src, from + 2 * rowStride), load(src, from + 3 * rowStride));
@@ -148,7 +152,7 @@ final class GemmPacking {
     }
 
     private static FloatVector lanes(float[] values) {
-        return FloatVector.fromArray(S, values, 0);
+        return V.cast(FloatVector.fromArray(S, values, 0));
     }
 
     private static FloatVector load(float[] src, int at) {
