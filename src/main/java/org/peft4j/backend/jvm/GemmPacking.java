@@ -94,7 +94,8 @@ final class GemmPacking {
      * Lane indices of the transpose's three rounds of two-vector selections ({@code selectFrom}: index
      * i &lt; 16 takes lane i of the first vector, 16 + i lane i of the second). Each round interleaves
      * runs of 1, 2, 4 rows of two vectors at one depth, for the lower or upper half of the depths. The
-     * first round's stay arrays, each half loading its own: a vector chosen by a condition may be boxed.
+     * first round's indices stay arrays that each half loads itself: C2 may box a vector chosen by a
+     * condition.
      */
     private static final float[] PAIRS_LOW = interleaving(1, 0), PAIRS_HIGH = interleaving(1, 8);
     private static final FloatVector QUADS_LOW = lanes(interleaving(2, 0)), QUADS_HIGH = lanes(interleaving(2, 4)),
