@@ -26,6 +26,19 @@ public final class Plan {
     /** One recorded call: the {@link Ops} method, its arguments, and the stage it belongs to. */
     public record Invocation(String stage, Method kernel, Object[] args) {
         public String kernelName() { return kernel.getName(); }
+
+        /** Calls the kernel on {@code target}, rethrowing what it throws as it was thrown. */
+        public void invokeOn(Ops target) {
+            try {
+                kernel.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                if (e.getCause() instanceof Error err) throw err;
+                throw new IllegalStateException(e.getCause());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private final List<Invocation> invocations;
@@ -66,15 +79,7 @@ public final class Plan {
                 current = call.stage();
                 target.stage(current);
             }
-            try {
-                call.kernel().invoke(target, call.args());
-            } catch (InvocationTargetException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                if (e.getCause() instanceof Error err) throw err;
-                throw new IllegalStateException(e.getCause());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
+            call.invokeOn(target);
         }
     }
 

@@ -7,8 +7,9 @@ package org.peft4j.backend;
  *   PreparedPlan step = backend.prepare(plan, new PlanIO(inputs, outputs));
  *   for (...) { write inputs; step.run(); read outputs; }
  * </pre>
- * On the JVM backend this replays the plan call by call. A device backend may keep every other
- * tensor on the device between runs: frozen weights are then copied once, activations never.
+ * On the JVM backend this replays the plan call by call, the GEMM panels of frozen weights packed
+ * once. A device backend may keep every other tensor on the device between runs: frozen weights are
+ * then copied once, activations never.
  */
 public interface PreparedPlan extends AutoCloseable {
 

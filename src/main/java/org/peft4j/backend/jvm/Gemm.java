@@ -32,8 +32,18 @@ final class Gemm {
     private Gemm() {}
 
     static void gemm(Parallel pool, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        gemm(pool, ta, tb, alpha, a, b, beta, c, null);
+    }
+
+    /**
+     * {@link #gemm} whose op(B) does not change between calls: where the product runs packed, its
+     * panels come from {@code constantB} (packed on first use) instead of being packed by each thread
+     * at each call. {@code constantB} null: pack as usual.
+     */
+    static void gemm(Parallel pool, Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c,
+                     ConstantPanels constantB) {
         GemmShape d = GemmShape.of(ta, tb, a, b, c);
-        multiply(pool, true, GemmOperand.of(a, ta), GemmOperand.of(b, tb), d, alpha, beta, c.data(), c.offset());
+        multiply(pool, true, GemmOperand.of(a, ta), GemmOperand.of(b, tb), constantB, d, alpha, beta, c.data(), c.offset());
     }
 
     /**
@@ -54,7 +64,7 @@ final class Gemm {
         GemmOperand b0 = GemmOperand.of(b.slice(0, 1).reshape(b.dim(1), b.dim(2)), tb);
         Parallel.RangeBody products = (from, to) -> {
             for (int i = from; i < to; i++) {
-                multiply(pool, !wholeProducts, a0.shifted(i * aSize), b0.shifted(i * bSize), d, alpha, beta,
+                multiply(pool, !wholeProducts, a0.shifted(i * aSize), b0.shifted(i * bSize), null, d, alpha, beta,
                         c.data(), c.offset() + i * cSize);
             }
         };
@@ -62,9 +72,12 @@ final class Gemm {
         else products.run(0, batch);
     }
 
-    /** The product into the dense {@code m × n} block of C at {@code c[co]}; forks only if {@code mayFork}. */
-    private static void multiply(Parallel pool, boolean mayFork, GemmOperand a, GemmOperand b, GemmShape d,
-                                 float alpha, float beta, float[] c, int co) {
+    /**
+     * The product into the dense {@code m × n} block of C at {@code c[co]}; forks only if {@code mayFork};
+     * packed, it reads op(B)'s panels from {@code constantB} unless that is null.
+     */
+    private static void multiply(Parallel pool, boolean mayFork, GemmOperand a, GemmOperand b, ConstantPanels constantB,
+                                 GemmShape d, float alpha, float beta, float[] c, int co) {
         int m = d.m(), n = d.n(), k = d.k();
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
@@ -74,7 +87,7 @@ final class Gemm {
         int parts = mayFork && d.work() >= PARALLEL_WORK ? pool.threads() : 1;
         if (!a.rowsContiguous() && n <= DOT_MAX_N && m > n) {
             float[] t = new float[n * m];
-            multiply(pool, mayFork, b.transposed(), a.transposed(), new GemmShape(1, n, m, k), 1f, 0f, t, 0);
+            multiply(pool, mayFork, b.transposed(), a.transposed(), null, new GemmShape(1, n, m, k), 1f, 0f, t, 0);
             addTransposed(t, m, n, alpha, beta, c, co);
         } else if (a.rowsContiguous() && n <= DOT_MAX_N) {
             GemmOperand rowsOfB = withContiguousRows(b.transposed(), n, k);
@@ -85,16 +98,20 @@ final class Gemm {
             GemmOperand rowsOfB = withContiguousRows(b, k, n);
             pool.forChunks(m, parts, (i0, i1) -> GemmShallowKernel.rows(
                     a, rowsOfB.data(), rowsOfB.offset(), rowsOfB.rowStride(), c, co, n, i0, i1, n, k, alpha, beta));
-        } else if (n >= m && tiles(n, NR) >= parts) {
-            pool.forChunks(tiles(n, NR), parts, (t0, t1) -> {
-                int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
-                GemmBlocked.multiply(a, b.at(0, j0), m, j1 - j0, k, alpha, beta, c, co + j0, n);
-            });
         } else {
-            pool.forChunks(tiles(m, MR), parts, (t0, t1) -> {
-                int i0 = t0 * MR, i1 = Math.min(m, t1 * MR);
-                GemmBlocked.multiply(a.at(i0, 0), b, i1 - i0, n, k, alpha, beta, c, co + i0 * n, n);
-            });
+            PackedPanels packed = constantB != null && GemmBlocked.packsB(b, m, n) ? constantB.of(b, n, k) : null;
+            if (n >= m && tiles(n, NR) >= parts) {
+                pool.forChunks(tiles(n, NR), parts, (t0, t1) -> {
+                    int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
+                    GemmBlocked.multiply(a, b.at(0, j0), packed == null ? null : packed.from(j0), m, j1 - j0, k,
+                            alpha, beta, c, co + j0, n);
+                });
+            } else {
+                pool.forChunks(tiles(m, MR), parts, (t0, t1) -> {
+                    int i0 = t0 * MR, i1 = Math.min(m, t1 * MR);
+                    GemmBlocked.multiply(a.at(i0, 0), b, packed, i1 - i0, n, k, alpha, beta, c, co + i0 * n, n);
+                });
+            }
         }
     }
 

@@ -9,7 +9,7 @@ import static org.peft4j.backend.jvm.GemmMicroKernel.NR;
  * <pre>
  *   for jc in n step NC                      B block kc × nc: packed once per (jc, pc)
  *     for pc in k step KC
- *       pack op(B)[pc.., jc..] into NR-column panels
+ *       pack op(B)[pc.., jc..] into NR-column panels (or read them packed: {@link PackedPanels})
  *       for ic in m step MR                  A micro-panel MR × kc: packed, stays in L1
  *         pack op(A)[ic.., pc..] into one MR-row panel (narrow blocks: read in place, {@link APanel})
  *         for jr in nc step NR               one micro-kernel tile per NR panel
@@ -42,35 +42,53 @@ final class GemmBlocked {
     /** {@code C[co + i·ldc + j] = alpha·(op(A)·op(B))[i, j] + beta·C[..]} for an {@code m × n} block, k ≥ 1. */
     static void multiply(GemmOperand a, GemmOperand b, int m, int n, int k, float alpha, float beta,
                          float[] c, int co, int ldc) {
-        if (n == NR && b.rowsContiguous()) {
-            oneTileWide(a, b, m, k, alpha, beta, c, co, ldc);
-            return;
-        }
-        if (m <= MR && b.rowsContiguous()) {
-            oneTileTall(a, b, m, n, k, alpha, beta, c, co, ldc);
+        multiply(a, b, null, m, n, k, alpha, beta, c, co, ldc);
+    }
+
+    /**
+     * {@link #multiply(GemmOperand, GemmOperand, int, int, int, float, float, float[], int, int) The product},
+     * reading op(B)'s panels from {@code packed} where it is not null instead of packing them.
+     */
+    static void multiply(GemmOperand a, GemmOperand b, PackedPanels packed, int m, int n, int k, float alpha, float beta,
+                         float[] c, int co, int ldc) {
+        if (packed == null && !packsB(b, m, n)) {
+            if (n == NR) oneTileWide(a, b, m, k, alpha, beta, c, co, ldc);
+            else oneTileTall(a, b, m, n, k, alpha, beta, c, co, ldc);
             return;
         }
         GemmWorkspace ws = GemmWorkspace.current();
         float[] ap = ws.packedA(MR * Math.min(k, KC));
         float[] sums = ws.tileSums();
-        float[] bp = ws.packedB(Math.min(k, KC) * roundUp(Math.min(n, NC), NR));
+        float[] bp = packed != null ? null : ws.packedB(Math.min(k, KC) * roundUp(Math.min(n, NC), NR));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaNow = pc == 0 ? beta : 1f;
-                GemmPacking.panels(b.at(pc, jc).transposed(), nc, kc, NR, bp);
+                float[] panels = bp;
+                int at = 0;
+                if (packed == null) {
+                    GemmPacking.panels(b.at(pc, jc).transposed(), nc, kc, NR, bp);
+                } else {
+                    panels = packed.block(pc);
+                    at = packed.offset(jc, kc);
+                }
                 for (int ic = 0; ic < m; ic += MR) {
                     int rows = Math.min(MR, m - ic);
                     APanel panel = APanel.of(a.at(ic, pc), rows, kc, nc <= IN_PLACE_MAX_NC, ap);
                     int cRow = co + ic * ldc + jc;
                     for (int jr = 0; jr < nc; jr += NR) {
-                        panel.tile(kc, bp, jr * kc, NR, sums);
+                        panel.tile(kc, panels, at + jr * kc, NR, sums);
                         GemmMicroKernel.store(sums, c, cRow + jr, ldc, rows, Math.min(NR, nc - jr), alpha, betaNow);
                     }
                 }
             }
         }
+    }
+
+    /** Whether an {@code m × n} product packs op(B) (one a tile wide or tall reads it in place where it can). */
+    static boolean packsB(GemmOperand b, int m, int n) {
+        return !(b.rowsContiguous() && (n == NR || m <= MR));
     }
 
     /**

@@ -3,6 +3,9 @@ package org.peft4j.backend.jvm;
 import org.peft4j.backend.AdamW;
 import org.peft4j.backend.AttentionSpec;
 import org.peft4j.backend.Backend;
+import org.peft4j.backend.Plan;
+import org.peft4j.backend.PlanIO;
+import org.peft4j.backend.PreparedPlan;
 import org.peft4j.backend.Transpose;
 import org.peft4j.tensor.IntTensor;
 import org.peft4j.tensor.Tensor;
@@ -28,6 +31,12 @@ public class JvmBackend implements Backend {
     @Override public String name() { return "jvm"; }
     @Override public int parallelism() { return pool.threads(); }
     @Override public void close() { pool.close(); }
+
+    /** Replays {@code plan} call by call, its GEMMs' constant operands packed once ({@link JvmPreparedPlan}). */
+    @Override
+    public PreparedPlan prepare(Plan plan, PlanIO io) {
+        return new JvmPreparedPlan(plan, io, this, pool);
+    }
 
     @Override
     public void gemm(Transpose ta, Transpose tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
