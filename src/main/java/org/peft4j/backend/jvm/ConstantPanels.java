@@ -18,6 +18,11 @@ final class ConstantPanels {
         return packed.computeIfAbsent(new Key(b, n, k), key -> PackedPanels.pack(b, n, k));
     }
 
+    /** Drops every packed operand (they are packed again if used again). */
+    void clear() {
+        packed.clear();
+    }
+
     /** Operands packed so far. */
     int count() {
         return packed.size();

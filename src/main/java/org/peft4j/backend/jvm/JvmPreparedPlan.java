@@ -65,6 +65,12 @@ final class JvmPreparedPlan implements PreparedPlan {
                 + " operands packed once (" + panels.size() * Float.BYTES / (1 << 20) + " MiB)";
     }
 
+    /** Frees the packed operands now rather than with the plan. */
+    @Override
+    public void close() {
+        panels.clear();
+    }
+
     /** GEMMs whose B operand is constant. */
     int constantGemms() {
         return constantGemms;

@@ -62,6 +62,8 @@ class JvmPreparedPlanTest {
         prepared.run();
         assertEquals(1, prepared.packedOperands(), "W, packed at the first run and kept");
         assertTrue(prepared.description().contains("1 GEMMs read a constant operand"), prepared.description());
+        prepared.close();
+        assertEquals(0, prepared.packedOperands(), "closing frees the panels");
     }
 
     @Test
