@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -15,20 +13,7 @@ import org.peft4j.tensor.Tensor;
 
 /** A product reading op(B)'s panels packed once computes what one packing them itself does, bit for bit. */
 class ConstantPanelsTest {
-    private static Parallel one;
-    private static Parallel two;
-
-    @BeforeAll
-    static void pools() {
-        one = new Parallel(1);
-        two = new Parallel(2);
-    }
-
-    @AfterAll
-    static void close() {
-        one.close();
-        two.close();
-    }
+    private static final Parallel ONE = TestBackends.pool(1), TWO = TestBackends.pool(2);
 
     /** Split over rows and over columns, depth past one and two KC blocks, widths not a multiple of NR or past one NC block. */
     static Stream<Arguments> packedShapes() {
@@ -45,7 +30,7 @@ class ConstantPanelsTest {
     void packedOnceEqualsPackedPerCallOnOneAndTwoThreads(Transpose ta, Transpose tb, int m, int k, int n) {
         Tensor b = GemmTest.operand(52, tb, k, n);
         Tensor c0 = Tensor.uniform(53, 1f, m, n);
-        for (Parallel pool : new Parallel[] {one, two}) {
+        for (Parallel pool : new Parallel[] {ONE, TWO}) {
             ConstantPanels panels = new ConstantPanels();
             for (long seed = 60; seed < 63; seed++) {
                 Tensor a = GemmTest.operand(seed, ta, m, k);
@@ -68,8 +53,8 @@ class ConstantPanelsTest {
             Tensor a = GemmTest.operand(71, Transpose.N, s[0], s[1]);
             Tensor b = GemmTest.operand(72, Transpose.N, s[1], s[2]);
             Tensor perCall = Tensor.zeros(s[0], s[2]), constant = Tensor.zeros(s[0], s[2]);
-            Gemm.gemm(two, Transpose.N, Transpose.N, 1f, a, b, 0f, perCall);
-            Gemm.gemm(two, Transpose.N, Transpose.N, 1f, a, b, 0f, constant, panels);
+            Gemm.gemm(TWO, Transpose.N, Transpose.N, 1f, a, b, 0f, perCall);
+            Gemm.gemm(TWO, Transpose.N, Transpose.N, 1f, a, b, 0f, constant, panels);
             assertArrayEquals(perCall.toArray(), constant.toArray(), java.util.Arrays.toString(s));
         }
         assertEquals(0, panels.count());
@@ -83,10 +68,10 @@ class ConstantPanelsTest {
         Tensor x = Tensor.uniform(82, 1f, m, cols), dy = Tensor.uniform(83, 1f, m, rows);
         Tensor y = Tensor.zeros(m, rows), dx = Tensor.zeros(m, cols);
         Tensor yRef = Tensor.zeros(m, rows), dxRef = Tensor.zeros(m, cols);
-        Gemm.gemm(two, Transpose.N, Transpose.T, 1f, x, w, 0f, y, panels);
-        Gemm.gemm(two, Transpose.N, Transpose.N, 1f, dy, w, 0f, dx, panels);
-        Gemm.gemm(two, Transpose.N, Transpose.T, 1f, x, w, 0f, yRef);
-        Gemm.gemm(two, Transpose.N, Transpose.N, 1f, dy, w, 0f, dxRef);
+        Gemm.gemm(TWO, Transpose.N, Transpose.T, 1f, x, w, 0f, y, panels);
+        Gemm.gemm(TWO, Transpose.N, Transpose.N, 1f, dy, w, 0f, dx, panels);
+        Gemm.gemm(TWO, Transpose.N, Transpose.T, 1f, x, w, 0f, yRef);
+        Gemm.gemm(TWO, Transpose.N, Transpose.N, 1f, dy, w, 0f, dxRef);
         assertArrayEquals(yRef.toArray(), y.toArray(), "x·Wᵀ");
         assertArrayEquals(dxRef.toArray(), dx.toArray(), "dy·W");
         assertEquals(2, panels.count(), "Wᵀ and W are different operands");

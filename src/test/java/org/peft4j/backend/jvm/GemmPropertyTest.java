@@ -7,19 +7,11 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.FloatRange;
 import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.lifecycle.AfterContainer;
 import org.peft4j.backend.Transpose;
 import org.peft4j.tensor.Tensor;
 
 class GemmPropertyTest {
-    private static final Parallel ONE = new Parallel(1);
-    private static final Parallel TWO = new Parallel(2);
-
-    @AfterContainer
-    static void close() {
-        ONE.close();
-        TWO.close();
-    }
+    private static final Parallel ONE = TestBackends.pool(1), TWO = TestBackends.pool(2);
 
     @Property(tries = 150)
     void anyShapeTransposeAndScalingMatchesTheTripleLoop(

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -20,20 +18,7 @@ import org.peft4j.tensor.ShapeException;
 import org.peft4j.tensor.Tensor;
 
 class GemmTest {
-    private static Parallel one;
-    private static Parallel two;
-
-    @BeforeAll
-    static void pools() {
-        one = new Parallel(1);
-        two = new Parallel(2);
-    }
-
-    @AfterAll
-    static void close() {
-        one.close();
-        two.close();
-    }
+    private static final Parallel ONE = TestBackends.pool(1), TWO = TestBackends.pool(2);
 
     /**
      * {@code (m, k, n)}: edges of every tile size, k beyond one KC block (512), n beyond one NC block (1024), the dot path
@@ -66,7 +51,7 @@ class GemmTest {
             Tensor c = Tensor.uniform(13, 1f, m, n);
             if (ab[1] == 0f) c.fill(Float.NaN);
             Tensor c0 = c.copy();
-            Gemm.gemm(one, ta, tb, ab[0], a, b, ab[1], c);
+            Gemm.gemm(ONE, ta, tb, ab[0], a, b, ab[1], c);
             String violation = GemmReference.of(ta, tb, ab[0], a, b, ab[1], c0).firstViolation(c);
             assertNull(violation, () -> "alpha=" + ab[0] + " beta=" + ab[1] + ": " + violation);
         }
@@ -83,7 +68,7 @@ class GemmTest {
                 float[] before = whole.toArray();
                 Tensor c = whole.slice(2, 2 + m);
                 Tensor c0 = c.copy();
-                Gemm.gemm(two, ta, tb, 0.75f, a, b, 0.5f, c);
+                Gemm.gemm(TWO, ta, tb, 0.75f, a, b, 0.5f, c);
                 assertNull(GemmReference.of(ta, tb, 0.75f, a, b, 0.5f, c0).firstViolation(c), ta + "" + tb);
                 float[] after = whole.toArray();
                 for (int i = 0; i < after.length; i++) {
@@ -100,10 +85,10 @@ class GemmTest {
         Tensor a = operand(31, ta, m, k);
         Tensor b = operand(32, tb, k, n);
         Tensor c0 = Tensor.uniform(33, 1f, m, n);
-        float[] serial = product(one, ta, tb, a, b, c0);
-        float[] parallel = product(two, ta, tb, a, b, c0);
+        float[] serial = product(ONE, ta, tb, a, b, c0);
+        float[] parallel = product(TWO, ta, tb, a, b, c0);
         assertArrayEquals(serial, parallel, "1 vs 2 threads");
-        assertArrayEquals(parallel, product(two, ta, tb, a, b, c0), "repeated run with 2 threads");
+        assertArrayEquals(parallel, product(TWO, ta, tb, a, b, c0), "repeated run with 2 threads");
         assertTrue((long) m * n * k >= Gemm.PARALLEL_WORK, "shape too small to exercise the threads");
     }
 
@@ -127,9 +112,9 @@ class GemmTest {
                     Tensor b = Tensor.uniform(42, 1f, batch, tb.transposed() ? n : k, tb.transposed() ? k : n);
                     Tensor c = Tensor.uniform(43, 1f, batch, m, n);
                     Tensor looped = c.copy();
-                    Gemm.batched(two, ta, tb, 0.5f, a, b, 0.25f, c);
+                    Gemm.batched(TWO, ta, tb, 0.5f, a, b, 0.25f, c);
                     for (int i = 0; i < batch; i++) {
-                        Gemm.gemm(one, ta, tb, 0.5f, matrix(a, i), matrix(b, i), 0.25f, matrix(looped, i));
+                        Gemm.gemm(ONE, ta, tb, 0.5f, matrix(a, i), matrix(b, i), 0.25f, matrix(looped, i));
                     }
                     assertArrayEquals(looped.toArray(), c.toArray(), ta + "" + tb + " " + java.util.Arrays.toString(s));
                 }
@@ -144,36 +129,36 @@ class GemmTest {
         Tensor c = Tensor.uniform(53, 1f, 4, 5);
         float[] expected = c.toArray();
         for (int i = 0; i < expected.length; i++) expected[i] *= 0.5f;
-        Gemm.gemm(one, Transpose.N, Transpose.N, 0f, a, b, 0.5f, c);
+        Gemm.gemm(ONE, Transpose.N, Transpose.N, 0f, a, b, 0.5f, c);
         assertArrayEquals(expected, c.toArray());
 
         Tensor empty = Tensor.zeros(4, 0);
-        Gemm.gemm(one, Transpose.N, Transpose.N, 1f, empty, Tensor.zeros(0, 5), 0f, c.fill(Float.NaN));
+        Gemm.gemm(ONE, Transpose.N, Transpose.N, 1f, empty, Tensor.zeros(0, 5), 0f, c.fill(Float.NaN));
         assertArrayEquals(new float[20], c.toArray());
     }
 
     @Test
     void shapeMismatchesNameTheOperationAndShapes() {
-        ShapeException inner = assertThrows(ShapeException.class, () -> Gemm.gemm(one, Transpose.N, Transpose.T, 1f,
+        ShapeException inner = assertThrows(ShapeException.class, () -> Gemm.gemm(ONE, Transpose.N, Transpose.T, 1f,
                 Tensor.zeros(3, 4), Tensor.zeros(5, 6), 0f, Tensor.zeros(3, 5)));
         assertTrue(inner.getMessage().startsWith("gemmNT: inner dimensions differ (4 vs 6)"), inner.getMessage());
         assertTrue(inner.getMessage().contains("[3, 4] vs [5, 6]"), inner.getMessage());
 
-        ShapeException out = assertThrows(ShapeException.class, () -> Gemm.gemm(one, Transpose.T, Transpose.N, 1f,
+        ShapeException out = assertThrows(ShapeException.class, () -> Gemm.gemm(ONE, Transpose.T, Transpose.N, 1f,
                 Tensor.zeros(4, 3), Tensor.zeros(4, 6), 0f, Tensor.zeros(6, 3)));
         assertTrue(out.getMessage().startsWith("gemmTN: output must be [3, 6]"), out.getMessage());
         assertTrue(out.getMessage().contains("[6, 3]"), out.getMessage());
 
-        ShapeException batch = assertThrows(ShapeException.class, () -> Gemm.batched(one, Transpose.N, Transpose.N, 1f,
+        ShapeException batch = assertThrows(ShapeException.class, () -> Gemm.batched(ONE, Transpose.N, Transpose.N, 1f,
                 Tensor.zeros(2, 3, 4), Tensor.zeros(3, 4, 5), 0f, Tensor.zeros(2, 3, 5)));
         assertTrue(batch.getMessage().startsWith("batchedGemmNN: batch sizes differ"), batch.getMessage());
         assertTrue(batch.getMessage().contains("[2, 3, 4] vs [3, 4, 5]"), batch.getMessage());
 
-        ShapeException rank = assertThrows(ShapeException.class, () -> Gemm.batched(one, Transpose.N, Transpose.N, 1f,
+        ShapeException rank = assertThrows(ShapeException.class, () -> Gemm.batched(ONE, Transpose.N, Transpose.N, 1f,
                 Tensor.zeros(3, 4), Tensor.zeros(4, 5), 0f, Tensor.zeros(3, 5)));
         assertTrue(rank.getMessage().startsWith("batchedGemmNN: operands must be 3-D"), rank.getMessage());
 
-        ShapeException perMatrix = assertThrows(ShapeException.class, () -> Gemm.batched(one, Transpose.N, Transpose.T, 1f,
+        ShapeException perMatrix = assertThrows(ShapeException.class, () -> Gemm.batched(ONE, Transpose.N, Transpose.T, 1f,
                 Tensor.zeros(2, 3, 4), Tensor.zeros(2, 5, 3), 0f, Tensor.zeros(2, 3, 5)));
         assertTrue(perMatrix.getMessage().startsWith("batchedGemmNT: inner dimensions differ (4 vs 3)"), perMatrix.getMessage());
     }

@@ -13,6 +13,18 @@ final class TestBackends {
     private static final JvmBackend ONE = new JvmBackend(1);
     private static final JvmBackend TWO = new JvmBackend(2);
 
+    private static final Parallel ONE_POOL = new Parallel(1);
+    private static final Parallel TWO_POOL = new Parallel(2);
+
+    /** A worker pool of one or two threads, for kernels called without a backend (GEMM). */
+    static Parallel pool(int n) {
+        return switch (n) {
+            case 1 -> ONE_POOL;
+            case 2 -> TWO_POOL;
+            default -> throw new IllegalArgumentException("tests use 1 or 2 threads, not " + n);
+        };
+    }
+
     static JvmBackend threads(int n) {
         return switch (n) {
             case 1 -> ONE;
