@@ -86,7 +86,7 @@ final class GemmBlocked {
         }
     }
 
-    /** Whether an {@code m × n} product packs op(B) (one a tile wide or tall reads it in place where it can). */
+    /** Whether an {@code m × n} product packs op(B): one a single tile wide or tall reads a B with contiguous rows in place. */
     static boolean packsB(GemmOperand b, int m, int n) {
         return !(b.rowsContiguous() && (n == NR || m <= MR));
     }
