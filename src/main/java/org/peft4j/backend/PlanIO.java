@@ -10,7 +10,8 @@ import org.peft4j.tensor.Tensor;
  * the ones it reads after each run (the loss, gradients); and {@code state}, tensors the plan
  * updates that the host reads only on request ({@link PreparedPlan#pullState}: parameters and
  * moments of an optimizer recorded into the plan). Each is a {@link Tensor} or an
- * {@link IntTensor}. Any tensor the plan touches may stay on the device between runs: the host
+ * {@link IntTensor}. Any tensor the plan touches may stay on the device between runs (on the JVM,
+ * a weight the plan only multiplies by may be read from a copy packed at the first run): the host
  * sees neither its updates (but by {@code outputs} and {@code pullState}) nor, after the first
  * run, its changes (but to {@code inputs}).
  */
