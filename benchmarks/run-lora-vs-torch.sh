@@ -6,13 +6,14 @@
 # The two frameworks take turns for ROUNDS rounds (default 3), so a slow spell of a shared machine
 # weighs on both; the summary gives each round's ratios and their medians.
 # Environment: ROUNDS (default 3), RUNS timed steps per mode and round (default 7), WARMUP untimed
-# steps before them (default 8: the JVM's compilers are still at work over the first few steps,
-# so that the figures are steady-state ones, as a long fine-tune sees them).
+# steps before them (default 20: the JVM's compilers are at work over the first steps, and the
+# LoRA step's optimizer calls, 24 small tensors, reach C2 only after 8–20 of them; so that the
+# figures are steady-state ones, as a long fine-tune sees them).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${RUNS:-7}"
 rounds="${ROUNDS:-3}"
-warmup="${WARMUP:-8}"
+warmup="${WARMUP:-20}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
