@@ -20,6 +20,9 @@ import org.peft4j.tensor.Tensor;
  * weights, read by the forward {@code x·Wᵀ} and the input gradient {@code dy·W}.
  */
 final class JvmPreparedPlan implements PreparedPlan {
+    /** Positions of A and B among {@code gemm}'s and {@code batchedGemm}'s arguments. */
+    private static final int A = 3, B = 4;
+
     private final Plan plan;
     private final JvmBackend backend;
     private final Parallel pool;
@@ -37,7 +40,7 @@ final class JvmPreparedPlan implements PreparedPlan {
         int count = 0;
         for (int i = 0; i < calls.size(); i++) {
             Plan.Invocation call = calls.get(i);
-            constantB[i] = call.kernelName().equals("gemm") && !varying.contains(((Tensor) call.args()[4]).data());
+            constantB[i] = call.kernelName().equals("gemm") && !varying.contains(((Tensor) call.args()[B]).data());
             if (constantB[i]) count++;
         }
         constantGemms = count;
@@ -53,7 +56,7 @@ final class JvmPreparedPlan implements PreparedPlan {
                 continue;
             }
             Object[] x = call.args();
-            Gemm.gemm(pool, (Transpose) x[0], (Transpose) x[1], (float) x[2], (Tensor) x[3], (Tensor) x[4], (float) x[5],
+            Gemm.gemm(pool, (Transpose) x[0], (Transpose) x[1], (float) x[2], (Tensor) x[A], (Tensor) x[B], (float) x[5],
                     (Tensor) x[6], panels);
         }
     }
@@ -94,7 +97,7 @@ final class JvmPreparedPlan implements PreparedPlan {
             boolean product = call.kernelName().equals("gemm") || call.kernelName().equals("batchedGemm");
             Object[] args = call.args();
             for (int i = 0; i < args.length; i++) {
-                if (args[i] instanceof Tensor t && !(product && (i == 3 || i == 4))) varying.add(t.data());
+                if (args[i] instanceof Tensor t && !(product && (i == A || i == B))) varying.add(t.data());
             }
         }
         return varying;

@@ -18,17 +18,17 @@ final class TestBackends {
 
     /** A worker pool of one or two threads, for kernels called without a backend (GEMM). */
     static Parallel pool(int n) {
-        return switch (n) {
-            case 1 -> ONE_POOL;
-            case 2 -> TWO_POOL;
-            default -> throw new IllegalArgumentException("tests use 1 or 2 threads, not " + n);
-        };
+        return ofThreads(n, ONE_POOL, TWO_POOL);
     }
 
     static JvmBackend threads(int n) {
+        return ofThreads(n, ONE, TWO);
+    }
+
+    private static <T> T ofThreads(int n, T one, T two) {
         return switch (n) {
-            case 1 -> ONE;
-            case 2 -> TWO;
+            case 1 -> one;
+            case 2 -> two;
             default -> throw new IllegalArgumentException("tests use 1 or 2 threads, not " + n);
         };
     }
